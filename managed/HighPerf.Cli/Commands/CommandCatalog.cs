@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace HighPerf.Cli.Commands;
+
+/// <summary>The list of top-level commands; one line per area keeps merges trivial.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
