@@ -6,6 +6,7 @@
 // a float polynomial exp in SIMD registers. Chunk states are merged with the shared online-softmax merge, so DRAM sees
 // one read per logit. The exp is our own (Cephes-style, rel. err ~2e-7) because a libm call per lane is what makes
 // the managed TensorPrimitives version 8x slower.
+#include "cpu_level.hpp"
 #include "kernel_math.hpp"
 #include "validate.hpp"
 
@@ -200,27 +201,9 @@ __attribute__((target("avx2,fma"))) math::SoftmaxState row_avx2(const float * x,
 }
 #endif
 
-enum class Isa { Scalar, Avx2, Avx512 };
+using Isa = CpuLevel;
 
-Isa detect_isa() {
-#ifdef HP_X86
-    // HIGHPERF_CPU_ISA=scalar|avx2 forces a lesser path (tests compare the paths; benchmarks show the gain).
-    const char * force = getenv("HIGHPERF_CPU_ISA");
-    __builtin_cpu_init();
-    const bool has512 = __builtin_cpu_supports("avx512f");
-    const bool has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (force != nullptr && std::strcmp(force, "scalar") == 0) return Isa::Scalar;
-    if (force != nullptr && std::strcmp(force, "avx2") == 0) return has2 ? Isa::Avx2 : Isa::Scalar;
-    if (has512) return Isa::Avx512;
-    if (has2) return Isa::Avx2;
-#endif
-    return Isa::Scalar;
-}
-
-Isa isa() {
-    static const Isa value = detect_isa();
-    return value;
-}
+Isa isa() { return cpu_level(); }
 
 math::SoftmaxState row_state(const float * x, int64_t n, float inv_t) {
 #ifdef HP_X86
@@ -234,6 +217,37 @@ math::SoftmaxState row_state(const float * x, int64_t n, float inv_t) {
 }
 
 }  // namespace
+
+namespace hp {
+
+namespace {
+CpuLevel detect_level() noexcept {
+#ifdef HP_X86
+    // HIGHPERF_CPU_ISA=scalar|avx2 forces a lesser path (to test and benchmark the fallbacks).
+    const char * force = getenv("HIGHPERF_CPU_ISA");
+    __builtin_cpu_init();
+    // Individual features, not "x86-64-v4": the level names read __cpu_features2, which an older libgcc_s on the
+    // host leaves unset from inside a shared library (observed: the level check said no on an AVX-512 machine).
+    const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2") &&
+                    __builtin_cpu_supports("f16c") && __builtin_cpu_supports("movbe");
+    const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                    __builtin_cpu_supports("avx512cd");
+    if (force != nullptr && std::strcmp(force, "scalar") == 0) return CpuLevel::Scalar;
+    if (force != nullptr && std::strcmp(force, "avx2") == 0) return v3 ? CpuLevel::Avx2 : CpuLevel::Scalar;
+    if (v4) return CpuLevel::Avx512;
+    if (v3) return CpuLevel::Avx2;
+#endif
+    return CpuLevel::Scalar;
+}
+}  // namespace
+
+CpuLevel cpu_level() noexcept {
+    static const CpuLevel level = detect_level();
+    return level;
+}
+
+}  // namespace hp
 
 extern "C" {
 
