@@ -78,11 +78,11 @@ HP_HD float gae_step(bool action, float r, float v, float gamma, float gamma_lam
     return last_gae;
 }
 
-// Discounted return-to-go step over action tokens: G_t = r_t + gamma * G_next.
+// Discounted return-to-go step over action tokens: G_t = r_t + gamma * G_next; observation tokens carry G
+// (1 * G + 0), so the loop-carried chain is one multiply-add with no select on it.
 HP_HD float mc_step(bool action, float r, float gamma, float & running) {
-    const float g = r + gamma * running;
-    running = action ? g : running;
-    return g;
+    running = (action ? gamma : 1.0f) * running + (action ? r : 0.0f);
+    return running;
 }
 
 // TD target y = r + gamma * (1 - done) * Vbar(s').
