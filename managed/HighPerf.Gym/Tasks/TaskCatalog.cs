@@ -13,6 +13,8 @@ public static class TaskCatalog
         // --- gym core (maze, text-nav, wordle) ---
         Maze.MazeTasks.FullyObserved,
         Maze.MazeTasks.PartiallyObserved,
+        TextNav.TextNavTasks.FullyObserved,
+        TextNav.TextNavTasks.PartiallyObserved,
         Wordle.WordleTask.Create,
         // --- chess helper: add `Chess.ChessTasks.Chess,` and `Chess.ChessTasks.Endgames,` here ---
         // --- dialogue helper: add `Dialogue.TwentyQuestionsTask.Create,` `Dialogue.GuessMyCityTask.Create,` `Dialogue.CarDealerTask.Create,` here ---
