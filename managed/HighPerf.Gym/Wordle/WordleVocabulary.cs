@@ -8,6 +8,7 @@ public sealed class WordleVocabulary
 {
     public const int WordLength = 5;
     private readonly FrozenDictionary<int, int> _index;
+    private readonly ulong[] _positionLetterBits;
     private readonly Lazy<int> _bestOpening;
 
     private WordleVocabulary(string[] words)
@@ -31,6 +32,18 @@ public sealed class WordleVocabulary
             Formatted[w] = string.Join(' ', words[w].ToCharArray()) + "\n";
         }
         _index = index.ToFrozenDictionary();
+        // bit sets over the vocabulary, padded to whole SIMD vectors: all words, and words with letter c at position i
+        var lanes = System.Numerics.Vector<ulong>.Count;
+        BitWords = (words.Length + 63) / 64;
+        BitWords = (BitWords + lanes - 1) / lanes * lanes;
+        AllWordsBits = new ulong[BitWords];
+        _positionLetterBits = new ulong[WordLength * 26 * BitWords];
+        for (var w = 0; w < words.Length; w++)
+        {
+            AllWordsBits[w >> 6] |= 1UL << (w & 63);
+            for (var i = 0; i < WordLength; i++)
+                _positionLetterBits[(i * 26 + Letters[w * WordLength + i]) * BitWords + (w >> 6)] |= 1UL << (w & 63);
+        }
         _bestOpening = new Lazy<int>(() => WordleSolver.BestGuess(this, WordleKnowledge.Empty), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -51,6 +64,16 @@ public sealed class WordleVocabulary
     public string[] Formatted { get; }
 
     public int Count => Words.Length;
+
+    /// <summary>Length (in ulongs) of the vocabulary bit sets; a multiple of the SIMD width.</summary>
+    public int BitWords { get; }
+
+    /// <summary>Bit w set for every word w (padding bits clear).</summary>
+    public ulong[] AllWordsBits { get; }
+
+    /// <summary>Bit set of the words with letter <paramref name="letter"/> (0..25) at <paramref name="position"/>.</summary>
+    public ReadOnlySpan<ulong> PositionLetterBits(int position, int letter)
+        => _positionLetterBits.AsSpan((position * 26 + letter) * BitWords, BitWords);
 
     public ReadOnlySpan<byte> LettersOf(int word) => Letters.AsSpan(word * WordLength, WordLength);
 

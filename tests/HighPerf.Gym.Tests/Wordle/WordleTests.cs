@@ -146,6 +146,24 @@ public class WordleTests
     }
 
     [Fact]
+    public void Incremental_consistent_set_equals_brute_force()
+    {
+        var game = new WordleGame(Vocab);
+        var rng = new Random(11);
+        for (var seed = 0; seed < 40; seed++)
+        {
+            game.Reset(seed);
+            Assert.Equal(Vocab.Count, game.ConsistentCount());
+            while (!game.Done)
+            {
+                game.Guess(rng.Next(Vocab.Count), out _);
+                var k = game.Knowledge;
+                Assert.Equal(WordleSolver.Consistent(Vocab, k).Count, game.ConsistentCount());
+            }
+        }
+    }
+
+    [Fact]
     public void Vocabulary_errors_name_the_line()
     {
         var ex = Assert.Throws<FormatException>(() => WordleVocabulary.FromWords(["crane", "Slate"], "list.txt"));
