@@ -64,10 +64,10 @@ public sealed class WordleGame
             {
                 if ((_knowledge.NotHereMask(i) >> c & 1) == 0) AndWith(_vocab.PositionLetterBits(i, c), complement: true);
             }
-            else
+            else if ((_knowledge.NotHereMask(0) & _knowledge.NotHereMask(1) & _knowledge.NotHereMask(2) & _knowledge.NotHereMask(3) & _knowledge.NotHereMask(4) & 1u << c) == 0)
             {
-                for (var j = 0; j < WordleVocabulary.WordLength; j++)
-                    if ((_knowledge.NotHereMask(j) >> c & 1) == 0) AndWith(_vocab.PositionLetterBits(j, c), complement: true);
+                // absent letter: NOT_HERE at all five positions = drop every word containing it (one AND)
+                AndWith(_vocab.LetterBits(c), complement: true);
             }
         }
         _knowledge.Update(g, t, tMask);

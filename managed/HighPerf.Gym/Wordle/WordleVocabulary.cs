@@ -9,6 +9,7 @@ public sealed class WordleVocabulary
     public const int WordLength = 5;
     private readonly FrozenDictionary<int, int> _index;
     private readonly ulong[] _positionLetterBits;
+    private readonly ulong[] _letterBits;
     private readonly Lazy<int> _bestOpening;
 
     private WordleVocabulary(string[] words)
@@ -38,11 +39,15 @@ public sealed class WordleVocabulary
         BitWords = (BitWords + lanes - 1) / lanes * lanes;
         AllWordsBits = new ulong[BitWords];
         _positionLetterBits = new ulong[WordLength * 26 * BitWords];
+        _letterBits = new ulong[26 * BitWords];
         for (var w = 0; w < words.Length; w++)
         {
             AllWordsBits[w >> 6] |= 1UL << (w & 63);
             for (var i = 0; i < WordLength; i++)
+            {
                 _positionLetterBits[(i * 26 + Letters[w * WordLength + i]) * BitWords + (w >> 6)] |= 1UL << (w & 63);
+                _letterBits[Letters[w * WordLength + i] * BitWords + (w >> 6)] |= 1UL << (w & 63);
+            }
         }
         _bestOpening = new Lazy<int>(() => WordleSolver.BestGuess(this, WordleKnowledge.Empty), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -70,6 +75,9 @@ public sealed class WordleVocabulary
 
     /// <summary>Bit w set for every word w (padding bits clear).</summary>
     public ulong[] AllWordsBits { get; }
+
+    /// <summary>Bit set of the words containing <paramref name="letter"/> anywhere.</summary>
+    public ReadOnlySpan<ulong> LetterBits(int letter) => _letterBits.AsSpan(letter * BitWords, BitWords);
 
     /// <summary>Bit set of the words with letter <paramref name="letter"/> (0..25) at <paramref name="position"/>.</summary>
     public ReadOnlySpan<ulong> PositionLetterBits(int position, int letter)
