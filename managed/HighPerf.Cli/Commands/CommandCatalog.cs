@@ -8,5 +8,9 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return TasksCommand.Create();
+        yield return PlayCommand.Create();
+        yield return DatasetCommand.Create();
+        yield return EvalCommand.Create();
     }
 }
