@@ -83,7 +83,12 @@ public sealed class StockfishEngine : IDisposable
         _options = options ?? new StockfishOptions();
         if (_options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), "Threads must be at least 1");
         BinaryPath = ResolvePath(_options.Path);
-        Start();
+        try { Start(); }
+        catch (EngineFailure e)
+        {
+            KillProcess();
+            throw new StockfishException($"Stockfish at {BinaryPath} failed its health check: {e.Message}");
+        }
     }
 
     public string BinaryPath { get; }
