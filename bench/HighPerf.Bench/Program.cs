@@ -16,6 +16,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "chess-vs-stockfish")
+        {
+            ChessVsStockfish.Run();
+            return;
+        }
         var quick = args.Contains("--quick");
         var rest = args.Where(a => a != "--quick").ToList();
         if (!rest.Any(a => a == "--filter" || a.StartsWith("--filter=", StringComparison.Ordinal) || a == "-f"))

@@ -12,5 +12,6 @@ public static class CommandCatalog
         yield return PlayCommand.Create();
         yield return DatasetCommand.Create();
         yield return EvalCommand.Create();
+        yield return ChessCommand.Create();
     }
 }

@@ -16,7 +16,8 @@ public static class TaskCatalog
         TextNav.TextNavTasks.FullyObserved,
         TextNav.TextNavTasks.PartiallyObserved,
         Wordle.WordleTask.Create,
-        // --- chess helper: add `Chess.ChessTasks.Chess,` and `Chess.ChessTasks.Endgames,` here ---
+        Chess.ChessTaskDefinitions.Chess,
+        Chess.ChessTaskDefinitions.Endgames,
         // --- dialogue helper: add `Dialogue.TwentyQuestionsTask.Create,` `Dialogue.GuessMyCityTask.Create,` `Dialogue.CarDealerTask.Create,` here ---
     ];
 }
