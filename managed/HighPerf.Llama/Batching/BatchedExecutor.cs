@@ -14,9 +14,11 @@ public sealed record BatchedExecutorOptions
     /// <summary>Tokens per llama_decode.</summary>
     public int BatchSize { get; init; } = 512;
     public int MicroBatchSize { get; init; } = 512;
-    /// <summary>false (default): one KV stream per conversation — bit-exact per conversation, and forks copy the whole
-    /// sequence. true: one shared buffer — forks are metadata-only, results differ by ~1e-7.</summary>
-    public bool UnifiedKv { get; init; }
+    /// <summary>true (default): one KV buffer shared by all conversations — forks are metadata-only and a decode of
+    /// many conversations is 4–6× cheaper on CPU than with per-sequence streams (measured: 6.5 vs 32 ms per
+    /// 8-conversation step on the tiny model); logits differ from single-sequence runs by ~1e-7. false: one KV stream
+    /// per conversation — bit-exact per conversation; forks copy whole sequences.</summary>
+    public bool UnifiedKv { get; init; } = true;
     public int Threads { get; init; } = Native.LlamaNativeLibrary.DefaultThreads;
 }
 
@@ -74,7 +76,7 @@ public sealed class BatchedExecutor : IDisposable
         Context = model.CreateContext(new LlamaContextOptions
         {
             SequenceCount = nSeq,
-            ContextSize = options.UnifiedKv ? perSeq * nSeq : perSeq * nSeq,
+            ContextSize = perSeq * nSeq,
             BatchSize = options.BatchSize,
             MicroBatchSize = Math.Min(options.MicroBatchSize, options.BatchSize),
             UnifiedKv = options.UnifiedKv,
@@ -92,8 +94,9 @@ public sealed class BatchedExecutor : IDisposable
     internal ILogger Logger { get; }
     /// <summary>Name of the batch planner in use.</summary>
     public string PlannerName => _planner.Name;
-    /// <summary>Tokens one conversation can hold.</summary>
-    public int ConversationCapacity => Context.SequenceContextSize;
+    /// <summary>Tokens one conversation can hold (ContextPerConversation rounded up to 256; with a unified KV cache
+    /// the conversations share n_ctx = capacity × MaxResidentConversations).</summary>
+    public int ConversationCapacity => Math.Min(Context.SequenceContextSize, (Options.ContextPerConversation + 255) / 256 * 256);
     /// <summary>Number of swap-outs so far (a measure of KV pressure).</summary>
     public int SwapOuts { get; private set; }
     /// <summary>llama_decode calls so far.</summary>
