@@ -201,7 +201,12 @@ public static class LlamaComparison
                 using var model = LlamaModel.Load(path);
                 foreach (int b in new[] { 1, 4, 8 })
                 {
-                    double c = RunTool(tool, path, pp, tg, b);
+                    double c = double.NaN;
+                    for (int attempt = 0; attempt < 3 && double.IsNaN(c); attempt++)
+                    {
+                        try { c = RunTool(tool, path, pp, tg, b); }
+                        catch (InvalidOperationException e) { Console.Error.WriteLine($"llama-batched-bench attempt {attempt + 1}: {e.Message[..Math.Min(e.Message.Length, 300)]}"); }
+                    }
                     double uni = ExecutorTg(model, pp, tg, b, unified: true);
                     double sep = ExecutorTg(model, pp, tg, b, unified: false);
                     Line(sb, Inv($"| {size} | {b} | {c:F0} | {uni:F0} | **{uni / c:F2}×** | {sep:F0} | {sep / c:F2}× |"));
