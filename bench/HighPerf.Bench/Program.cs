@@ -21,6 +21,11 @@ public static class Program
             ChessVsStockfish.Run();
             return;
         }
+        if (args.Length > 0 && args[0] == "llama-compare")
+        {
+            Environment.ExitCode = LlamaComparison.Run(args[1..]);
+            return;
+        }
         var quick = args.Contains("--quick");
         var rest = args.Where(a => a != "--quick").ToList();
         if (!rest.Any(a => a == "--filter" || a.StartsWith("--filter=", StringComparison.Ordinal) || a == "-f"))
