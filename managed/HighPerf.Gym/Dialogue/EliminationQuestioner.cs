@@ -37,6 +37,7 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
 {
     private readonly IReadOnlyList<T> _candidates;
     private readonly IReadOnlyList<string> _bank;
+    private readonly IReadOnlyList<string> _randomBank;
     private readonly Func<T, string, bool> _predictYes;
     private readonly Func<T, string> _guessQuestion;
     private readonly Func<string, bool> _answerIsYes;
@@ -45,6 +46,8 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
     private readonly bool[,] _matrix; // [question, candidate]
     private readonly Dictionary<string, int> _bankIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<T, int> _candidateIndex = new(ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool[]> _offBankPredictions = new(StringComparer.Ordinal);
+    private const int OffBankCacheLimit = 4096;
 
     /// <param name="candidates">All secrets the game may hide.</param>
     /// <param name="bank">Yes/no questions the questioner may ask.</param>
@@ -54,9 +57,11 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
     /// <param name="guessTarget">The candidate a question guesses, or null if it is not a guess.</param>
     /// <param name="headerItems">Leading observation items before the first question ("Questions:\n" → 1).</param>
     /// <param name="style">Play style; null = expert.</param>
+    /// <param name="randomBank">Where the style's random questions come from (default: <paramref name="bank"/>).</param>
     public EliminationQuestioner(IReadOnlyList<T> candidates, IReadOnlyList<string> bank, Func<T, string, bool> predictYes, Func<T, string> guessQuestion,
-        Func<string, bool> answerIsYes, Func<string, T?> guessTarget, int headerItems, QuestionerStyle? style = null)
+        Func<string, bool> answerIsYes, Func<string, T?> guessTarget, int headerItems, QuestionerStyle? style = null, IReadOnlyList<string>? randomBank = null)
     {
+        _randomBank = randomBank ?? bank;
         if (candidates.Count == 0) throw new ArgumentException("no candidates", nameof(candidates));
         _candidates = candidates;
         _bank = bank;
@@ -93,7 +98,7 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
         {
             for (var attempt = 0; attempt < 8; attempt++)
             {
-                var q = _bank[rng.Next(_bank.Count)];
+                var q = _randomBank[rng.Next(_randomBank.Count)];
                 if (!askedSet.Contains(q)) return q + "\n";
             }
         }
@@ -144,6 +149,15 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
         return remaining.Count > 0 ? remaining : Filter(all, pairs, forget, guessesOnly: true);
     }
 
+    private bool[] PredictOffBank(string question)
+    {
+        if (_offBankPredictions.TryGetValue(question, out var cached)) return cached;
+        var predicted = new bool[_candidates.Count];
+        for (var c = 0; c < predicted.Length; c++) predicted[c] = _predictYes(_candidates[c], question);
+        if (_offBankPredictions.Count < OffBankCacheLimit) _offBankPredictions.TryAdd(question, predicted);
+        return predicted;
+    }
+
     private List<int> Filter(List<int> all, List<(string Question, bool Yes)> pairs, bool[] forget, bool guessesOnly)
     {
         var remaining = all;
@@ -160,7 +174,10 @@ public sealed class EliminationQuestioner<T> : ITextPolicy where T : class
             if (_bankIndex.TryGetValue(question, out var q))
                 remaining = remaining.Where(c => _matrix[q, c] == yes).ToList();
             else
-                remaining = remaining.Where(c => _predictYes(_candidates[c], question) == yes).ToList();
+            {
+                var predicted = PredictOffBank(question);
+                remaining = remaining.Where(c => predicted[c] == yes).ToList();
+            }
         }
         return remaining;
     }
