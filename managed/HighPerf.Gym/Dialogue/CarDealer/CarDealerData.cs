@@ -167,7 +167,9 @@ public static partial class CarDealerText
 
     private static int ParseInt(string s) => int.Parse(s.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"Output: Decision=(Accept|Reject) MSRP=\$([1-9][0-9,]*)( Buy Price=\$([0-9][0-9,]*))?")]
+    // Spec §2.8 pattern, except that MSRP=$0 is accepted: the upstream pattern ([1-9]...) cannot parse the "$0" a buyer
+    // reports when no car was ever offered, although the reward function defines msrp == 0 → 0.
+    [GeneratedRegex(@"Output: Decision=(Accept|Reject) MSRP=\$([0-9][0-9,]*)( Buy Price=\$([0-9][0-9,]*))?")]
     private static partial Regex OutputPattern();
 
     [GeneratedRegex(@"(?<d>\$\s?)?(?<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?:(?<k>[kK]\b|thousand\b)|(?<dollars>dollars\b|USD\b|bucks\b))?")]

@@ -257,5 +257,8 @@ public sealed class ScriptedBuyer(CarDealerData data) : IDialogueSimulator<Buyer
         _ => text,
     };
 
-    private static string Lower(string s) => s.Length > 1 && !char.IsUpper(s[1]) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
+    private static string Lower(string s) =>
+        s.Length > 1 && !char.IsUpper(s[1]) && !s.StartsWith("I ", StringComparison.Ordinal) && !s.StartsWith("I'", StringComparison.Ordinal) && s[0] != '$'
+            ? char.ToLowerInvariant(s[0]) + s[1..]
+            : s;
 }
