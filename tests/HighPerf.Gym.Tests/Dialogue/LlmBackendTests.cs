@@ -170,7 +170,7 @@ public partial class LlmBackendTests
         var binary = LlamaServerFactAttribute.Binary()!;
         var model = Environment.GetEnvironmentVariable("HIGHPERF_LLAMA_SERVER_MODEL")!;
         var port = FakeOpenAiServer.FreePort();
-        using var process = Process.Start(new ProcessStartInfo(binary, $"-m \"{model}\" --host 127.0.0.1 --port {port} -c 512 -np 1")
+        using var process = Process.Start(new ProcessStartInfo(binary, $"-m \"{model}\" --host 127.0.0.1 --port {port} -c 4096 -np 1")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
