@@ -19,7 +19,7 @@ public enum DialoguePolicyKind
 
 /// <summary>LMRL-Gym score normalization constants [P24 Table 5]: 0 = <see cref="Min"/>, 50 = <see cref="DatasetAverage"/>,
 /// 100 = <see cref="Max"/>. Null when the paper leaves them blank (Car Dealer).</summary>
-public sealed record NormalizationConstants(double Min, double? DatasetAverage, double? Max)
+public sealed record DialogueNormalization(double Min, double? DatasetAverage, double? Max)
 {
     /// <summary>The piecewise normalization of spec §3; scores below min are reported as 0. Null if the constants are unknown.</summary>
     public double? Normalize(double raw)
@@ -55,7 +55,7 @@ public static class DialogueTasks
         _ => throw Unknown(task),
     };
 
-    public static NormalizationConstants Normalization(string task) => task switch
+    public static DialogueNormalization Normalization(string task) => task switch
     {
         TwentyQuestions => new(-20, -17.3, -12.6),
         GuessMyCity => new(-20, -18.8, -8.56),
