@@ -18,6 +18,8 @@ public static class TaskCatalog
         Wordle.WordleTask.Create,
         Chess.ChessTaskDefinitions.Chess,
         Chess.ChessTaskDefinitions.Endgames,
-        // --- dialogue helper: add `Dialogue.TwentyQuestionsTask.Create,` `Dialogue.GuessMyCityTask.Create,` `Dialogue.CarDealerTask.Create,` here ---
+        Dialogue.DialogueTaskDefinitions.TwentyQuestions,
+        Dialogue.DialogueTaskDefinitions.GuessMyCity,
+        Dialogue.DialogueTaskDefinitions.CarDealer,
     ];
 }

@@ -27,7 +27,7 @@ public sealed record CarDealerOptions
 /// the reward (on the seller's last action) follows <see cref="CarDealerRewardMode"/>. If the history reaches 50 items
 /// without a decision, the buyer is re-prompted with its last line + "Output: Decision="; if that is still unparsable
 /// the reward is 0. All other rewards are 0.</summary>
-public sealed class CarDealerEnvironment : ITextEnvironment
+public sealed class CarDealerEnvironment : ITextEnvironment, IEpisodeOutcome
 {
     public const string InitialObservation = "Start\n";
 
@@ -51,6 +51,9 @@ public sealed class CarDealerEnvironment : ITextEnvironment
 
     /// <summary>The decision of the finished episode (null while running, or when the forced decision was unparsable).</summary>
     public CarDealerOutcome? Outcome { get; private set; }
+
+    /// <summary>Success for evaluation and filtered BC: the buyer bought a car.</summary>
+    public bool Succeeded => Outcome is { CarBought: true };
 
     public TextHistory Reset(int seed) => Reset(Data.SamplePersona(new Random(seed)));
 
