@@ -128,6 +128,6 @@ public sealed class WeightedTrainerTests(TinyModelFixture fx)
         Assert.Throws<ArgumentException>(() => tr.Step([ok with { Weights = [1f] }]));
         Assert.Throws<ArgumentException>(() => tr.Step([Episode(m, string.Join(' ', Enumerable.Repeat("Move north.", 20)))]));
         Assert.Throws<ArgumentException>(() => tr.Step([]));
-        Assert.Throws<ArgumentException>(() => tr.Step([ok], new float[3]));
+        Assert.Throws<ArgumentException>(() => tr.Step([ok], new float[ok.Tokens.Length + 1]));
     }
 }

@@ -169,7 +169,7 @@ public sealed unsafe class WeightedTrainer : IDisposable
         if (sequences.Count == 0) throw new ArgumentException("No sequences.", nameof(sequences));
         int total = 0;
         int vocab = Model.VocabSize;
-        int maxLen = Math.Min(_context.MicroBatchSize, _context.SequenceContextSize);
+        int maxLen = Math.Min(Options.MaxSequenceLength, Math.Min(_context.MicroBatchSize, _context.SequenceContextSize));
         for (int s = 0; s < sequences.Count; s++)
         {
             var q = sequences[s] ?? throw new ArgumentException($"sequences[{s}] is null.", nameof(sequences));
