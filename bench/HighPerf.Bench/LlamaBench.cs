@@ -154,7 +154,7 @@ public static class LlamaComparison
         var tool = Arg("--tool") ?? FindTool();
         var sb = new StringBuilder();
         LlamaNativeLibrary.EnsureInitialized();
-        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, llama.cpp {LlamaNativeLibrary.Version}, threads {LlamaNativeLibrary.DefaultThreads}, planner: managed round-robin.");
+        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, llama.cpp {LlamaNativeLibrary.Version}, threads {LlamaNativeLibrary.DefaultThreads}, planner: {nameof(HighPerf.Kernels.KvBatchPlanner)} ({new HighPerf.Kernels.KvBatchPlanner(1, 1).Backend}, as the executor resolves it).");
         sb.AppendLine($"System: `{LlamaNativeLibrary.SystemInfo.Trim()}`");
         sb.AppendLine();
         int conversations = 8, turns = quick ? 4 : 8, gen = 16;

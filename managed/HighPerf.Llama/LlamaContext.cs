@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using HighPerf.Kernels;
 using HighPerf.Llama.Native;
 using Microsoft.Extensions.Logging;
 
@@ -254,16 +255,68 @@ public sealed unsafe class LlamaContext : IDisposable
     }
 
     /// <summary>Copies a whole sequence (KV cells, no recomputation) onto another, after clearing the destination.
-    /// Whole-sequence copies are the only form llama.cpp allows without a unified KV cache (a partial copy aborts the
-    /// process); to fork at an earlier point, copy then <see cref="RemoveTokens"/> the tail.</summary>
+    /// To fork at an earlier point, copy then <see cref="RemoveTokens"/> the tail (or apply a partial
+    /// <see cref="KvMemoryOpKind.SequenceCopy"/> with <see cref="ApplyMemoryOp"/>).</summary>
     public void CopySequence(int src, int dst)
     {
         CheckSeq(src, nameof(src));
         CheckSeq(dst, nameof(dst));
         if (src == dst) throw new ArgumentException("Source and destination sequences are the same.", nameof(dst));
+        RemoveTokens(dst, 0);
+        ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceCopy, src, dst, -1, -1));
+    }
+
+    /// <summary>Applies KV memory requests in order (e.g. the ops of a <see cref="KvBatchPlanner"/> plan, before
+    /// decoding its batch). See <see cref="ApplyMemoryOp"/>.</summary>
+    public void ApplyMemoryOps(ReadOnlySpan<KvMemoryOp> ops)
+    {
+        foreach (ref readonly var op in ops) ApplyMemoryOp(op);
+    }
+
+    /// <summary>
+    /// Applies one KV memory request after validating it, so that no request that would abort llama.cpp reaches it.
+    /// <see cref="KvMemoryOpKind.SequenceRemove"/>: positions [P0, P1) of SequenceId (P1 = −1: to the end).
+    /// <see cref="KvMemoryOpKind.SequenceCopy"/>: positions [P0, P1) of SourceSequenceId into SequenceId, which must be
+    /// empty (a fork). With a unified KV cache this is <c>llama_memory_seq_cp</c> (metadata only). Without one,
+    /// llama.cpp aborts on a partial copy, and a whole copy is a stream copy that runs only at the next llama_decode
+    /// (state saved or restored before then would be stale or overwritten); so the copy goes through the sequence state
+    /// (llama_state_seq_get_data/set_data: only the source's cells, done at once) and the positions outside
+    /// [P0, P1) are then removed — the same cells, positions and values as the unified partial copy.
+    /// </summary>
+    public void ApplyMemoryOp(in KvMemoryOp op)
+    {
         _ = Ptr;
-        NativeMethods.llama_memory_seq_rm(Memory, dst, -1, -1);
-        NativeMethods.llama_memory_seq_cp(Memory, src, dst, -1, -1);
+        switch (op.Kind)
+        {
+            case KvMemoryOpKind.SequenceRemove:
+                CheckSeq(op.SequenceId, nameof(op));
+                RemoveTokens(op.SequenceId, Math.Max(op.P0, 0), op.P1 < 0 ? -1 : op.P1);
+                return;
+            case KvMemoryOpKind.SequenceCopy:
+            {
+                int src = op.SourceSequenceId, dst = op.SequenceId;
+                CheckSeq(src, nameof(op));
+                CheckSeq(dst, nameof(op));
+                if (src == dst) throw new ArgumentException($"{op}: source and destination are the same sequence.", nameof(op));
+                if (op.P1 >= 0 && op.P1 < Math.Max(op.P0, 0)) throw new ArgumentOutOfRangeException(nameof(op), $"{op}: P1 must be −1 or ≥ P0.");
+                if (NativeMethods.llama_memory_seq_pos_max(Memory, dst) >= 0)
+                    throw new InvalidOperationException($"{op}: the destination sequence {dst} is not empty; remove its positions first.");
+                int from = Math.Max(op.P0, 0);
+                int to = op.P1 < 0 ? int.MaxValue : op.P1;
+                if (from >= to || NativeMethods.llama_memory_seq_pos_max(Memory, src) < from) return; // nothing to copy
+                if (Options.UnifiedKv)
+                {
+                    NativeMethods.llama_memory_seq_cp(Memory, src, dst, op.P0 < 0 ? -1 : op.P0, op.P1 < 0 ? -1 : op.P1);
+                    return;
+                }
+                SetSequenceState(dst, GetSequenceState(src));
+                if (from > 0) RemoveTokens(dst, 0, from);
+                if (to != int.MaxValue) RemoveTokens(dst, to);
+                return;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "Unknown KV memory op kind.");
+        }
     }
 
     /// <summary>Serialises one sequence's KV state (for swapping a conversation out).</summary>

@@ -1,3 +1,4 @@
+using HighPerf.Kernels;
 using HighPerf.Llama;
 using HighPerf.Llama.Batching;
 
@@ -151,17 +152,35 @@ public sealed class BatchingTests(TinyModelFixture fx)
         return outs;
     }
 
-    [Theory]
-    [InlineData(8, false)]
-    [InlineData(2, false)] // fewer KV sequences than conversations: swapping out and back in
-    [InlineData(8, true)]
-    public void MultiTurnGreedyWithKvReuseEqualsReencodingEveryTurn(int resident, bool unified)
+    public static TheoryData<int, bool, KernelBackend> KvReuseCases()
     {
-        var outs = ExecutorTurns(new BatchedExecutorOptions { MaxResidentConversations = resident, ContextPerConversation = 256, UnifiedKv = unified, BatchSize = 64 }, 10, out var ex);
+        var d = new TheoryData<int, bool, KernelBackend>();
+        foreach (var backend in PlannerBackends())
+        {
+            d.Add(8, false, backend);
+            d.Add(2, false, backend); // fewer KV sequences than conversations: swapping out and back in
+            d.Add(8, true, backend);
+            d.Add(2, true, backend);
+        }
+        return d;
+    }
+
+    /// <summary>The planner backends to test: always the managed one, and libhighperf's when it is loaded.</summary>
+    public static IEnumerable<KernelBackend> PlannerBackends() =>
+        KernelRuntime.IsNativeAvailable ? [KernelBackend.Managed, KernelBackend.NativeCpu] : [KernelBackend.Managed];
+
+    [Theory]
+    [MemberData(nameof(KvReuseCases))]
+    public void MultiTurnGreedyWithKvReuseEqualsReencodingEveryTurn(int resident, bool unified, KernelBackend planner)
+    {
+        var outs = ExecutorTurns(new BatchedExecutorOptions
+        {
+            MaxResidentConversations = resident, ContextPerConversation = 256, UnifiedKv = unified, BatchSize = 64, PlannerBackend = planner,
+        }, 10, out var ex);
         using (ex)
         {
             if (resident < Dialogues.Length) Assert.True(ex.SwapOuts > 0);
-            Assert.Equal("managed round-robin", ex.PlannerName);
+            Assert.Equal($"KvBatchPlanner ({planner})", ex.PlannerName);
         }
         for (int i = 0; i < Dialogues.Length; i++)
         {
@@ -170,10 +189,14 @@ public sealed class BatchingTests(TinyModelFixture fx)
         }
     }
 
-    [Fact]
-    public void ForkedConversationsContinueLikeRecomputedOnes()
+    [Theory]
+    [InlineData(false, 3)]
+    [InlineData(true, 3)]
+    [InlineData(false, 2)] // the second fork evicts the first right after its KV copy, before any decode
+    [InlineData(true, 2)]
+    public void ForkedConversationsContinueLikeRecomputedOnes(bool unified, int resident)
     {
-        using var ex = new BatchedExecutor(M, new BatchedExecutorOptions { MaxResidentConversations = 3, ContextPerConversation = 256 });
+        using var ex = new BatchedExecutor(M, new BatchedExecutorOptions { MaxResidentConversations = resident, ContextPerConversation = 256, UnifiedKv = unified });
         var root = ex.CreateConversation();
         root.Append("You are in a maze. There is a door", addBos: true);
         ex.Prefill([root]);
@@ -182,6 +205,7 @@ public sealed class BatchingTests(TinyModelFixture fx)
         var b = root.Fork();
         a.Append(" to the east.");
         b.Append(" to the north.");
+        if (resident == 2) Assert.True(ex.SwapOuts > 0);
         var res = ex.Generate([a, b], new GenerationOptions { MaxTokens = 6 });
         // Same as fresh conversations that encode the whole text.
         using var ex2 = new BatchedExecutor(M, new BatchedExecutorOptions { MaxResidentConversations = 2, ContextPerConversation = 256 });
@@ -195,6 +219,71 @@ public sealed class BatchingTests(TinyModelFixture fx)
         a.Append(" to the north.");
         var again = ex.Generate([a], new GenerationOptions { MaxTokens = 6 });
         Assert.Equal(res[1].Tokens, again[0].Tokens);
+        // Fork at an earlier point = fork + rollback: continue the root's prefix differently.
+        var c = b.Fork();
+        c.Rollback(root.Tokens.Count);
+        c.Append(" to the east.");
+        var third = ex.Generate([c], new GenerationOptions { MaxTokens = 6 });
+        Assert.Equal(res[0].Tokens, third[0].Tokens);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PlannerForkOpsAtAnEarlierPointEqualRecomputation(bool unified)
+    {
+        // The planner's fork op is a partial copy [0, base): it must not reach llama.cpp as such without kv_unified.
+        var prompt = T("Guess my city: is it in Europe? Yes.");
+        var cont = T(" Is it the capital", bos: false);
+        int basePos = prompt.Length - 2;
+        using var ctx = M.CreateContext(new LlamaContextOptions { ContextSize = 1024, SequenceCount = 2, UnifiedKv = unified });
+        using var b = new LlamaBatch(512);
+        b.AddSequence(prompt, 0, 0);
+        ctx.Decode(b);
+        var planner = new KvBatchPlanner(512, 2);
+        var buffers = new BatchBuffers(512, 1);
+        planner.Plan([new ConversationState(1, prompt.Length, cont, ForkParent: 0, RollbackTo: basePos)], buffers);
+        var ops = buffers.Ops.AsSpan(0, buffers.OpCount).ToArray();
+        Assert.Contains(ops, o => o.Kind == KvMemoryOpKind.SequenceCopy && o.P1 == basePos);
+        ctx.ApplyMemoryOps(ops);
+        Assert.Equal(basePos, ctx.SequenceLength(1));
+        Assert.Equal(prompt.Length, ctx.SequenceLength(0)); // the parent is untouched
+        // The state of the child is right at once (no decode in between): restore it elsewhere and continue.
+        var state = ctx.GetSequenceState(1);
+        using var other = M.CreateContext(new LlamaContextOptions { ContextSize = 1024, SequenceCount = 2, UnifiedKv = unified });
+        other.SetSequenceState(1, state);
+        b.Clear();
+        for (int k = 0; k < buffers.TokenCount; k++) b.Add(buffers.Tokens[k], buffers.Positions[k], buffers.SequenceIds[k], buffers.Logits[k] != 0);
+        int last = buffers.OutputBatchIndex[0];
+        float tol = unified ? 1e-4f : 1e-5f;
+        ctx.Decode(b);
+        var want = Util.SingleLogits(M, [.. prompt[..basePos], .. cont]);
+        Assert.True(Util.MaxAbsDiff(ctx.GetLogits(last), want) <= tol);
+        other.Decode(b);
+        Assert.True(Util.MaxAbsDiff(other.GetLogits(last), want) <= tol);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void InvalidKvOpsThrowInsteadOfAborting(bool unified)
+    {
+        using var ctx = M.CreateContext(new LlamaContextOptions { ContextSize = 512, SequenceCount = 2, UnifiedKv = unified });
+        using var b = new LlamaBatch(64);
+        b.AddSequence(T("Move north."), 0, 0);
+        b.AddSequence(T("Move south."), 0, 1);
+        ctx.Decode(b);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceRemove, -1, 2, 0, -1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceRemove, -1, 0, 3, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceCopy, -1, 1, 0, -1)));
+        Assert.Throws<ArgumentException>(() => ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceCopy, 0, 0, 0, 2)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ctx.ApplyMemoryOp(new KvMemoryOp((KvMemoryOpKind)7, 0, 1, 0, 2)));
+        // A copy merges nowhere: the destination must be empty.
+        Assert.Throws<InvalidOperationException>(() => ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceCopy, 0, 1, 0, 2)));
+        ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceRemove, -1, 1, 0, -1));
+        ctx.ApplyMemoryOp(new KvMemoryOp(KvMemoryOpKind.SequenceCopy, 0, 1, 1, 3)); // partial, not from 0
+        Assert.Equal(3, ctx.SequenceLength(1));
+        Assert.Equal(0, ctx.SequenceLength(0) - T("Move north.").Length);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using HighPerf.Kernels;
 using HighPerf.Llama;
 using HighPerf.Llama.Gguf;
 using HighPerf.Llama.Training;
@@ -109,22 +110,47 @@ public sealed class EmbeddingLoraLogProbTests(TinyModelFixture fx)
         Assert.Throws<LlamaModelLoadException>(() => M.LoadLoraAdapter(wrongShape));
     }
 
-    [Fact]
-    public void LogProbsEqualLogSoftmaxOfSingleRunsAndBatchingDoesNotMatter()
+    public static TheoryData<KernelBackend> VocabularyBackends()
+    {
+        var d = new TheoryData<KernelBackend> { KernelBackend.Managed };
+        if (KernelRuntime.IsNativeAvailable) d.Add(KernelBackend.NativeCpu);
+        if (KernelRuntime.IsCudaAvailable) d.Add(KernelBackend.Cuda);
+        return d;
+    }
+
+    /// <summary>The oracle: log softmax(logits)[target] in double precision.</summary>
+    private static double LogSoftmaxAt(float[] logits, int target)
+    {
+        double max = logits.Max(), sum = logits.Sum(z => Math.Exp(z - max));
+        return logits[target] - max - Math.Log(sum);
+    }
+
+    [Theory]
+    [MemberData(nameof(VocabularyBackends))]
+    public void LogProbsEqualLogSoftmaxOfSingleRunsAndBatchingDoesNotMatter(KernelBackend backend)
     {
         var seqs = new[] { T("Move north. Move south."), T("Is it a car? Yes."), T("white to move: e2e4"), T("x y") };
-        using var scorer = new LogProbScorer(M, maxSequenceLength: 64, sequencesPerBatch: 3, batchSize: 16); // forces chunking and 2 rounds
-        var lp = scorer.Score(seqs);
-        for (int s = 0; s < seqs.Length; s++)
+        // batchSize 16 forces chunking and 2 rounds; the default packs everything into one decode.
+        foreach (int? batchSize in new int?[] { 16, null })
         {
-            Assert.Equal(seqs[s].Length - 1, lp[s].Length);
-            for (int t = 0; t < seqs[s].Length - 1; t++)
+            using var scorer = new LogProbScorer(M, maxSequenceLength: 64, sequencesPerBatch: 3, batchSize: batchSize, backend: backend);
+            var lp = scorer.Score(seqs);
+            for (int s = 0; s < seqs.Length; s++)
             {
-                var logits = Util.SingleLogits(M, seqs[s][..(t + 1)]);
-                double max = logits.Max(), sum = logits.Sum(z => Math.Exp(z - max));
-                double reference = logits[seqs[s][t + 1]] - max - Math.Log(sum);
-                Assert.True(Math.Abs(reference - lp[s][t]) < 1e-4, $"seq {s} pos {t}: {lp[s][t]} vs {reference}");
+                Assert.Equal(seqs[s].Length - 1, lp[s].Length);
+                for (int t = 0; t < seqs[s].Length - 1; t++)
+                {
+                    double reference = LogSoftmaxAt(Util.SingleLogits(M, seqs[s][..(t + 1)]), seqs[s][t + 1]);
+                    Assert.True(Math.Abs(reference - lp[s][t]) < 1e-4, $"{backend} batch {batchSize} seq {s} pos {t}: {lp[s][t]} vs {reference}");
+                }
             }
         }
+    }
+
+    [Fact]
+    public void LogProbScorerRejectsAnUnavailableBackendUpFront()
+    {
+        if (KernelRuntime.IsCudaAvailable) return; // nothing unavailable to ask for on this machine
+        Assert.Throws<KernelBackendUnavailableException>(() => new LogProbScorer(M, backend: KernelBackend.Cuda));
     }
 }

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using HighPerf.Gym.Core;
+using HighPerf.Gym.Dialogue;
 using HighPerf.Gym.Evaluation;
 using Spectre.Console;
 
 namespace HighPerf.Cli.Commands;
 
-/// <summary>`highperf eval --task T --policy random|behavior|expert [--episodes N --seed S --batch B --out report.json]`:
+/// <summary>`highperf eval --task T --policy random|behavior|expert [--episodes N --seed S --batch B --out report.json
+/// --simulator scripted|llama:PATH|openai:URL[,model=M]]` (simulator: dialogue tasks only):
 /// evaluates a reference policy; prints the Markdown summary and optionally writes JSON + Markdown reports atomically.</summary>
 public static class EvalCommand
 {
@@ -21,8 +23,9 @@ public static class EvalCommand
         {
             if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch must be a positive integer");
         });
+        var simulatorOption = GymCommandSupport.SimulatorOption();
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the report as JSON here (and Markdown next to it, .md)." };
-        var command = new Command("eval", "Evaluate a reference policy on a task: mean ± SE return, success rate, length, normalized score.") { task, policy, episodes, seed, batch, output };
+        var command = new Command("eval", "Evaluate a reference policy on a task: mean ± SE return, success rate, length, normalized score.") { task, policy, episodes, seed, batch, output, simulatorOption };
         command.SetAction(parse =>
         {
             var def = GymCommandSupport.ResolveTask(parse, parse.GetValue(task)!);
@@ -33,20 +36,31 @@ public static class EvalCommand
                 parse.InvocationConfiguration.Error.WriteLine($"error: task '{def.Name}' has no '{policyName}' policy; it has: {string.Join(", ", def.Policies.Keys)}");
                 return GymCommandSupport.UsageError;
             }
+            if (!GymCommandSupport.TryApplySimulator(parse, parse.GetValue(simulatorOption), ref def, out var simulatorResource))
+                return GymCommandSupport.UsageError;
+            using var _ = simulatorResource;
             var n = parse.GetValue(episodes) ?? def.EvalEpisodes;
             var s = parse.GetValue(seed);
             EvaluationReport report = null!;
-            if (GymCommandSupport.ShowProgress(parse))
+            try
             {
-                AnsiConsole.Progress().Start(ctx =>
+                if (GymCommandSupport.ShowProgress(parse))
                 {
-                    var bar = ctx.AddTask($"{def.Name} / {policyName}", maxValue: n);
-                    report = Evaluator.Evaluate(def, policyName, n, s, parse.GetValue(batch), _ => bar.Increment(1));
-                });
+                    AnsiConsole.Progress().Start(ctx =>
+                    {
+                        var bar = ctx.AddTask($"{def.Name} / {policyName}", maxValue: n);
+                        report = Evaluator.Evaluate(def, policyName, n, s, parse.GetValue(batch), _ => bar.Increment(1));
+                    });
+                }
+                else
+                {
+                    report = Evaluator.Evaluate(def, policyName, n, s, parse.GetValue(batch));
+                }
             }
-            else
+            catch (DialogueSimulatorException ex)
             {
-                report = Evaluator.Evaluate(def, policyName, n, s, parse.GetValue(batch));
+                parse.InvocationConfiguration.Error.WriteLine($"error: the simulator failed: {ex.Message}");
+                return 1;
             }
             parse.InvocationConfiguration.Output.Write(report.ToMarkdown());
             if (parse.GetValue(output) is { } file)

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using HighPerf.Gym.Core;
+using HighPerf.Gym.Dialogue;
 
 namespace HighPerf.Cli.Commands;
 
-/// <summary>`highperf play --task T [--seed S]`: a person plays one episode in the terminal. Observations are
+/// <summary>`highperf play --task T [--seed S] [--simulator scripted|llama:PATH|openai:URL[,model=M]]` (simulator: dialogue
+/// tasks only): a person plays one episode in the terminal. Observations are
 /// printed as they arrive; each input line is one action (a trailing "\n" is added, as the benchmark's
 /// post-processing does). Works with piped standard input; if input ends first the episode is abandoned.</summary>
 public static class PlayCommand
@@ -13,11 +15,15 @@ public static class PlayCommand
     {
         var task = GymCommandSupport.TaskOption();
         var seed = GymCommandSupport.SeedOption();
-        var command = new Command("play", "Play one episode of a task in the terminal (actions from standard input, one per line).") { task, seed };
+        var simulatorOption = GymCommandSupport.SimulatorOption();
+        var command = new Command("play", "Play one episode of a task in the terminal (actions from standard input, one per line).") { task, seed, simulatorOption };
         command.SetAction(parse =>
         {
             var def = GymCommandSupport.ResolveTask(parse, parse.GetValue(task)!);
             if (def is null) return GymCommandSupport.UsageError;
+            if (!GymCommandSupport.TryApplySimulator(parse, parse.GetValue(simulatorOption), ref def, out var simulatorResource))
+                return GymCommandSupport.UsageError;
+            using var _ = simulatorResource;
             var o = parse.InvocationConfiguration.Output;
             var c = CultureInfo.InvariantCulture;
             var env = def.CreateEnvironment();
@@ -39,7 +45,16 @@ public static class PlayCommand
                     return 0;
                 }
                 var action = ActionText.Normalize(line);
-                var result = env.Step(history.AppendAction(action));
+                StepResult result;
+                try
+                {
+                    result = env.Step(history.AppendAction(action));
+                }
+                catch (DialogueSimulatorException ex)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"error: the simulator failed: {ex.Message}");
+                    return 1;
+                }
                 turns++;
                 total += result.Reward;
                 foreach (var item in NewItems(result.History)) o.Write(item.Text);

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using HighPerf.Kernels;
 using Microsoft.Extensions.Logging;
 
 namespace HighPerf.Llama.Batching;
@@ -20,6 +22,8 @@ public sealed record BatchedExecutorOptions
     /// per conversation — bit-exact per conversation; forks copy whole sequences.</summary>
     public bool UnifiedKv { get; init; } = true;
     public int Threads { get; init; } = Native.LlamaNativeLibrary.DefaultThreads;
+    /// <summary>Backend of the <see cref="KvBatchPlanner"/> (Managed or NativeCpu); null = best available.</summary>
+    public KernelBackend? PlannerBackend { get; init; }
 }
 
 /// <summary>Options of one generation turn.</summary>
@@ -47,17 +51,23 @@ public sealed record TurnResult(Conversation Conversation, string Text, int[] To
 /// <summary>
 /// Runs many conversations in one llama.cpp context, each in its own KV sequence. A turn appends only the new tokens
 /// (history stays in the KV cache); generation advances all conversations together, one llama_decode per step with
-/// each conversation's pending tokens packed by a batch planner and a sampler per conversation. Conversations can be
+/// each conversation's pending tokens packed by <see cref="KvBatchPlanner"/> and a sampler per conversation. Conversations can be
 /// forked (the child gets a copy of the parent's KV cells, no recomputation) and rolled back (the tail of the KV is
 /// dropped). When there are more conversations than KV sequences, idle ones are swapped out to host memory and back.
 /// Not thread-safe.
 /// </summary>
 public sealed class BatchedExecutor : IDisposable
 {
-    private readonly IBatchPlanner _planner;
+    private readonly KvBatchPlanner _planner;
+    private readonly BatchBuffers _buffers;
+    // Fork and rollback requests are planned on their own, at once (no tokens): a deferred fork would copy whatever
+    // its parent holds when the next batch is planned.
+    private readonly KvBatchPlanner _requestPlanner;
+    private readonly BatchBuffers _requestBuffers;
+    private readonly ConversationState[] _states;
+    private int[] _pendingScratch = new int[256];
     private readonly Conversation?[] _slots;
     private readonly LlamaBatch _batch;
-    private readonly BatchPlan _plan = new();
     private readonly List<Conversation> _all = [];
     private long _clock;
     private int _nextId;
@@ -85,15 +95,19 @@ public sealed class BatchedExecutor : IDisposable
         });
         _slots = new Conversation?[Context.SequenceCount];
         _batch = new LlamaBatch(Context.BatchSize);
-        _planner = new RoundRobinBatchPlanner();
+        _planner = new KvBatchPlanner(Context.BatchSize, Context.SequenceCount, options.PlannerBackend);
+        _buffers = new BatchBuffers(Context.BatchSize, Context.SequenceCount);
+        _requestPlanner = new KvBatchPlanner(1, Context.SequenceCount, _planner.Backend);
+        _requestBuffers = new BatchBuffers(1, 1);
+        _states = new ConversationState[Context.SequenceCount];
     }
 
     public LlamaModel Model { get; }
     public BatchedExecutorOptions Options { get; }
     public LlamaContext Context { get; }
     internal ILogger Logger { get; }
-    /// <summary>Name of the batch planner in use.</summary>
-    public string PlannerName => _planner.Name;
+    /// <summary>The batch planner in use and its backend, e.g. "KvBatchPlanner (NativeCpu)".</summary>
+    public string PlannerName => $"{nameof(KvBatchPlanner)} ({_planner.Backend})";
     /// <summary>Tokens one conversation can hold (ContextPerConversation rounded up to 256; with a unified KV cache
     /// the conversations share n_ctx = capacity × MaxResidentConversations).</summary>
     public int ConversationCapacity => Math.Min(Context.SequenceContextSize, (Options.ContextPerConversation + 255) / 256 * 256);
@@ -186,7 +200,7 @@ public sealed class BatchedExecutor : IDisposable
             child.CachedTokens = cached;
             if (resident)
             {
-                Context.CopySequence(parent.Slot, child.Slot);
+                ApplyRequest(new ConversationState(child.Slot, cached, ReadOnlyMemory<int>.Empty, ForkParent: parent.Slot));
                 return child;
             }
             child.SavedState = Context.GetSequenceState(parent.Slot);
@@ -203,9 +217,21 @@ public sealed class BatchedExecutor : IDisposable
         if (length < c.CachedTokens)
         {
             if (c.Slot < 0 && c.SavedState is not null) TryMakeResident(c, null);
-            if (c.Slot >= 0) Context.RemoveTokens(c.Slot, length);
+            if (c.Slot >= 0) ApplyRequest(new ConversationState(c.Slot, c.CachedTokens, ReadOnlyMemory<int>.Empty, RollbackTo: length));
             c.CachedTokens = length;
         }
+    }
+
+    /// <summary>Plans a fork or rollback request of one resident conversation (no tokens) and applies its KV ops.</summary>
+    private void ApplyRequest(in ConversationState request)
+    {
+        _requestPlanner.Plan(new ReadOnlySpan<ConversationState>(in request), _requestBuffers);
+        int expected = request.RollbackTo >= 0 ? request.RollbackTo : request.PastLength;
+        if (_requestBuffers.TokenCount != 0 || _requestBuffers.NewPastLength[0] != expected)
+            throw new InvalidOperationException($"The KV planner answered a {request} request with {_requestBuffers.TokenCount} tokens and length {_requestBuffers.NewPastLength[0]}.");
+        Context.ApplyMemoryOps(_requestBuffers.Ops.AsSpan(0, _requestBuffers.OpCount));
+        int have = Context.SequenceLength(request.SequenceId);
+        if (have != expected) throw new InvalidOperationException($"Sequence {request.SequenceId} holds {have} tokens after {request}, expected {expected}.");
     }
 
     // ---------------------------------------------------------------- decoding
@@ -271,7 +297,6 @@ public sealed class BatchedExecutor : IDisposable
             foreach (var c in unfinished)
                 if (c.PendingCount == 0) Rollback(c, c.Tokens.Count - 1);
         }
-        var requests = new List<PlanRequest>();
         var running = new List<Conversation>();
         var pinned = new HashSet<Conversation>();
         while (true)
@@ -294,25 +319,24 @@ public sealed class BatchedExecutor : IDisposable
                 pinned.Add(c);
             }
 
-            requests.Clear();
-            foreach (var c in running) requests.Add(new PlanRequest(c.Slot, c.CachedTokens, c.PendingCount, false));
-            _planner.Plan(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(requests), Context.BatchSize, _plan);
-            _batch.Clear();
-            var outputs = new List<(Conversation C, int Index)>();
+            // Plan: each running conversation's pending tokens (copied into one scratch array the states point into).
+            int totalPending = 0;
+            foreach (var c in running) totalPending += c.PendingCount;
+            if (_pendingScratch.Length < totalPending) _pendingScratch = new int[Math.Max(totalPending, 2 * _pendingScratch.Length)];
+            int offset = 0;
             for (int i = 0; i < running.Count; i++)
             {
-                int take = _plan.Scheduled[i];
-                if (take == 0) continue;
                 var c = running[i];
-                int from = c.CachedTokens;
-                bool completes = take == c.PendingCount;
-                for (int j = 0; j < take; j++)
-                {
-                    bool output = completes && j == take - 1 && states is not null;
-                    int idx = _batch.Add(c.TokenList[from + j], from + j, c.Slot, output);
-                    if (output) outputs.Add((c, idx));
-                }
+                int n = c.PendingCount;
+                CollectionsMarshal.AsSpan(c.TokenList).Slice(c.CachedTokens, n).CopyTo(_pendingScratch.AsSpan(offset));
+                _states[i] = new ConversationState(c.Slot, c.CachedTokens, _pendingScratch.AsMemory(offset, n));
+                offset += n;
             }
+            _planner.Plan(_states.AsSpan(0, running.Count), _buffers);
+            Context.ApplyMemoryOps(_buffers.Ops.AsSpan(0, _buffers.OpCount));
+            _batch.Clear();
+            for (int k = 0; k < _buffers.TokenCount; k++)
+                _batch.Add(_buffers.Tokens[k], _buffers.Positions[k], _buffers.SequenceIds[k], _buffers.Logits[k] != 0);
             if (_batch.Count == 0) throw new InvalidOperationException("Planner scheduled nothing although tokens are pending.");
             try
             {
@@ -327,13 +351,16 @@ public sealed class BatchedExecutor : IDisposable
             }
             for (int i = 0; i < running.Count; i++)
             {
-                running[i].CachedTokens += _plan.Scheduled[i];
-                if (_plan.Scheduled[i] > 0) Touch(running[i]);
+                running[i].CachedTokens = _buffers.NewPastLength[i];
+                if (_buffers.Scheduled[i] > 0) Touch(running[i]);
             }
             if (states is null) continue;
 
-            foreach (var (c, idx) in outputs)
+            // The planner flags the last pending token of a conversation whose pending tokens all fit: sample there.
+            for (int r = 0; r < _buffers.OutputCount; r++)
             {
+                var c = running[_buffers.OutputConversation[r]];
+                int idx = _buffers.OutputBatchIndex[r];
                 var st = states[c];
                 int tok = c.Sampler.Sample(Context, idx);
                 c.TokenList.Add(tok);

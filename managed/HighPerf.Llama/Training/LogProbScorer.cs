@@ -1,24 +1,39 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using HighPerf.Kernels;
 
 namespace HighPerf.Llama.Training;
 
 /// <summary>
 /// Batched per-token log-probabilities of given sequences under the current weights: several sequences per
-/// llama_decode (one KV sequence each, every token an output), then log-softmax at the next token. The reduction runs
-/// in C# (TensorPrimitives) on each logits row as it comes out of llama.cpp; nothing of size [tokens × vocab] is kept.
+/// llama_decode (one KV sequence each, every token an output), then log-softmax at the next token with the fused
+/// vocabulary kernel (<see cref="Vocabulary.LogProbs"/>: one streaming pass per logits row, on the best available
+/// backend unless one is given). The kernel runs over llama.cpp's own logits buffer, one call per run of consecutive
+/// output rows (normally the whole decode); nothing of size [tokens × vocab] is copied.
 /// </summary>
 public sealed class LogProbScorer : IDisposable
 {
     private readonly LlamaContext _context;
     private readonly LlamaBatch _batch;
+    private readonly int[] _labels;
+    private readonly float[] _logProbs;
 
-    public LogProbScorer(LlamaModel model, int maxSequenceLength = 512, int sequencesPerBatch = 8, int? batchSize = null)
+    /// <param name="model">The model whose log-probabilities are computed.</param>
+    /// <param name="maxSequenceLength">Longest sequence to score (tokens).</param>
+    /// <param name="sequencesPerBatch">Sequences decoded together (KV sequences of the context).</param>
+    /// <param name="batchSize">Tokens per llama_decode; default max(maxSequenceLength, 512).</param>
+    /// <param name="backend">Backend of the vocabulary kernel; null = <see cref="KernelRuntime"/>'s default (best available).</param>
+    public LogProbScorer(LlamaModel model, int maxSequenceLength = 512, int sequencesPerBatch = 8, int? batchSize = null,
+        KernelBackend? backend = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (maxSequenceLength < 2) throw new ArgumentOutOfRangeException(nameof(maxSequenceLength));
         if (sequencesPerBatch is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(sequencesPerBatch));
+        if (backend is { } b0 && !KernelRuntime.IsAvailable(b0))
+            throw new KernelBackendUnavailableException($"LogProbScorer: the {b0} backend of the vocabulary kernel is unavailable.");
         int b = batchSize ?? Math.Max(maxSequenceLength, 512);
         Model = model;
+        Backend = backend;
         _context = model.CreateContext(new LlamaContextOptions
         {
             ContextSize = maxSequenceLength * sequencesPerBatch,
@@ -27,9 +42,14 @@ public sealed class LogProbScorer : IDisposable
             MicroBatchSize = b,
         });
         _batch = new LlamaBatch(_context.BatchSize);
+        _labels = new int[_context.BatchSize];
+        _logProbs = new float[_context.BatchSize];
     }
 
     public LlamaModel Model { get; }
+
+    /// <summary>The requested backend of the vocabulary kernel (null: best available at each call).</summary>
+    public KernelBackend? Backend { get; }
 
     /// <summary>For each sequence of n tokens, n−1 values: log p(tokens[t+1] | tokens[..t]).</summary>
     public float[][] Score(IReadOnlyList<int[]> sequences, CancellationToken cancellationToken = default)
@@ -44,6 +64,7 @@ public sealed class LogProbScorer : IDisposable
             Model.Tokenizer.ValidateTokens(q, nameof(sequences));
             result[s] = new float[q.Length - 1];
         }
+        var rows = new List<(int Seq, int Pos, int Index)>(_batch.Capacity);
         int next = 0;
         while (next < sequences.Count)
         {
@@ -55,7 +76,7 @@ public sealed class LogProbScorer : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 _batch.Clear();
-                var rows = new List<(int Seq, int Pos, int Index)>();
+                rows.Clear();
                 for (int k = 0; k < count && _batch.Count < _batch.Capacity; k++)
                 {
                     var q = sequences[next + k];
@@ -70,22 +91,40 @@ public sealed class LogProbScorer : IDisposable
                 }
                 if (_batch.Count == 0) break;
                 _context.Decode(_batch, cancellationToken);
-                foreach (var (k, pos, idx) in rows)
-                    result[next + k][pos] = LogSoftmaxAt(_context.GetLogits(idx), sequences[next + k][pos + 1]);
+                ReduceRows(rows, sequences, next, result);
             }
             next += count;
         }
         return result;
     }
 
-    /// <summary>log softmax(logits)[target], computed stably in float with a double accumulator for the sum.</summary>
-    public static float LogSoftmaxAt(ReadOnlySpan<float> logits, int target)
+    /// <summary>Log-probabilities of the decoded output rows: the kernel runs once per run of rows that lie one after
+    /// another in llama.cpp's logits buffer (it keeps outputs in batch order, so normally once per decode).</summary>
+    private void ReduceRows(List<(int Seq, int Pos, int Index)> rows, IReadOnlyList<int[]> sequences, int first, float[][] result)
     {
-        if ((uint)target >= (uint)logits.Length) throw new ArgumentOutOfRangeException(nameof(target));
-        float max = TensorPrimitives.Max(logits);
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
-        return (float)(logits[target] - max - Math.Log(sum));
+        int vocab = _context.VocabSize;
+        int r = 0;
+        while (r < rows.Count)
+        {
+            ref float head = ref MemoryMarshal.GetReference(_context.GetLogits(rows[r].Index));
+            int n = 1;
+            while (r + n < rows.Count &&
+                   Unsafe.ByteOffset(ref head, ref MemoryMarshal.GetReference(_context.GetLogits(rows[r + n].Index))) == (nint)n * vocab * sizeof(float))
+                n++;
+            for (int j = 0; j < n; j++)
+            {
+                var (k, pos, _) = rows[r + j];
+                _labels[j] = sequences[first + k][pos + 1];
+            }
+            Vocabulary.LogProbs(MemoryMarshal.CreateReadOnlySpan(ref head, n * vocab), n, vocab, _labels.AsSpan(0, n),
+                _logProbs.AsSpan(0, n), backend: Backend);
+            for (int j = 0; j < n; j++)
+            {
+                var (k, pos, _) = rows[r + j];
+                result[first + k][pos] = _logProbs[j];
+            }
+            r += n;
+        }
     }
 
     public void Dispose()
