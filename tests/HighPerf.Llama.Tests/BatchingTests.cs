@@ -333,7 +333,7 @@ public sealed class BatchingTests(TinyModelFixture fx)
     }
 
     [Fact]
-    public async Task CancellationStopsGenerationAndLeavesConsistentState()
+    public void CancellationStopsGenerationAndLeavesConsistentState()
     {
         using var ex = new BatchedExecutor(M, new BatchedExecutorOptions { MaxResidentConversations = 4, ContextPerConversation = 512 });
         var convs = Enumerable.Range(0, 4).Select(_ => ex.CreateConversation()).ToArray();
@@ -346,11 +346,10 @@ public sealed class BatchingTests(TinyModelFixture fx)
         }
         using var cts = new CancellationTokenSource();
         var t0 = ex.DecodeCalls;
-        // Cancel from another thread once a few decodes have happened.
-        var watcher = Task.Run(async () => { while (ex.DecodeCalls - t0 < 3) await Task.Delay(1); cts.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => ex.Generate(convs, new GenerationOptions { MaxTokens = 400, StopAtEndOfGeneration = false }, cts.Token));
-        await watcher;
-        Assert.True(ex.DecodeCalls - t0 < 400);
+        // Cancel once three decodes have happened (deterministically, from the progress hook on the generating thread).
+        var options = new GenerationOptions { MaxTokens = 400, StopAtEndOfGeneration = false, AfterDecode = n => { if (n - t0 >= 3) cts.Cancel(); } };
+        Assert.ThrowsAny<OperationCanceledException>(() => ex.Generate(convs, options, cts.Token));
+        Assert.Equal(3, ex.DecodeCalls - t0);
         foreach (var c in convs)
         {
             Assert.True(c.CachedTokens <= c.Tokens.Count);

@@ -34,6 +34,9 @@ public sealed record GenerationOptions
     public IReadOnlyList<string> StopStrings { get; init; } = [];
     /// <summary>End the turn at an end-of-generation token (EOS/EOT).</summary>
     public bool StopAtEndOfGeneration { get; init; } = true;
+    /// <summary>Called on the generating thread after every llama_decode with the executor's total decode count
+    /// (<see cref="BatchedExecutor.DecodeCalls"/>): a hook for progress reporting.</summary>
+    public Action<long>? AfterDecode { get; init; }
 }
 
 /// <summary>Why a turn ended.</summary>
@@ -342,6 +345,7 @@ public sealed class BatchedExecutor : IDisposable
             {
                 Context.Decode(_batch, ct);
                 DecodeCalls++;
+                gen?.AfterDecode?.Invoke(DecodeCalls);
             }
             catch (OperationCanceledException)
             {
