@@ -131,11 +131,7 @@ HP_API hp_status hp_cuda_gae(const int32_t * offsets, int32_t n_seq, int64_t n_t
 HP_API hp_status hp_cuda_broadcast_utterance(const float * utt_values, int64_t n_utt, const int32_t * utt_index,
                                              int64_t n_tokens, float * out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n_utt, "n_utt"));
-        HP_CHECK(check_len(n_tokens, "n_tokens"));
-        HP_CHECK(check_ptr(utt_values, n_utt, "utt_values"));
-        HP_CHECK(check_index_array(utt_index, n_tokens, n_utt, "utt_index"));
-        HP_CHECK(check_ptr(out, n_tokens, "out"));
+        HP_CHECK(check_broadcast_args(utt_values, n_utt, utt_index, n_tokens, out));
         HP_CHECK(require_device());
         if (n_tokens == 0) return HP_OK;
         DeviceBuffer<float> d_u, d_out;
@@ -154,13 +150,7 @@ HP_API hp_status hp_cuda_ppo_clip_weights(const float * advantages, const float 
                                           const uint8_t * mask, int64_t n, float clip_eps, float * weights,
                                           float * ratio_out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_ptr(advantages, n, "advantages"));
-        HP_CHECK(check_ptr(new_logp, n, "new_logp"));
-        HP_CHECK(check_ptr(old_logp, n, "old_logp"));
-        HP_CHECK(check_ptr(weights, n, "weights"));
-        if (!(clip_eps >= 0.0f && clip_eps < 1.0f))
-            return invalid("clip_eps must be in [0, 1) (got " + std::to_string(clip_eps) + ")");
+        HP_CHECK(check_ppo_clip_args(advantages, new_logp, old_logp, n, clip_eps, weights));
         HP_CHECK(require_device());
         if (n == 0) return HP_OK;
         DeviceBuffer<float> d_a, d_n, d_o, d_w, d_ratio;

@@ -42,14 +42,7 @@ HP_API hp_status hp_cuda_td_targets(const float * rewards, const uint8_t * dones
                                     int64_t n, const float * next_v1, const float * next_v2, int64_t n_values,
                                     float gamma, float * targets) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_len(n_values, "n_values"));
-        HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
-        HP_CHECK(check_ptr(rewards, n, "rewards"));
-        HP_CHECK(check_ptr(dones, n, "dones"));
-        HP_CHECK(check_index_array(next_index, n, n_values, "next_index"));
-        HP_CHECK(check_ptr(next_v1, n_values, "next_v1"));
-        HP_CHECK(check_ptr(targets, n, "targets"));
+        HP_CHECK(check_td_targets_args(rewards, dones, next_index, n, next_v1, n_values, gamma, targets));
         HP_CHECK(require_device());
         if (n == 0) return HP_OK;
         DeviceBuffer<float> d_r, d_v1, d_v2, d_y;
@@ -71,11 +64,7 @@ HP_API hp_status hp_cuda_td_targets(const float * rewards, const uint8_t * dones
 HP_API hp_status hp_cuda_mc_returns(const int32_t * offsets, int32_t n_seq, int64_t n_tokens, const float * rewards,
                                     const uint8_t * action_mask, float gamma, float * returns) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_offsets(offsets, n_seq, n_tokens));
-        HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
-        HP_CHECK(check_ptr(rewards, n_tokens, "rewards"));
-        HP_CHECK(check_ptr(action_mask, n_tokens, "action_mask"));
-        HP_CHECK(check_ptr(returns, n_tokens, "returns"));
+        HP_CHECK(check_mc_returns_args(offsets, n_seq, n_tokens, rewards, action_mask, gamma, returns));
         HP_CHECK(require_device());
         if (n_seq == 0 || n_tokens == 0) return HP_OK;
         DeviceBuffer<int32_t> d_off;
@@ -94,10 +83,7 @@ HP_API hp_status hp_cuda_mc_returns(const int32_t * offsets, int32_t n_seq, int6
 
 HP_API hp_status hp_cuda_polyak_dev(float * d_target, const float * d_online, int64_t n, float alpha) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_range(alpha, 0.0f, 1.0f, "alpha"));
-        HP_CHECK(check_ptr(d_target, n, "d_target"));
-        HP_CHECK(check_ptr(d_online, n, "d_online"));
+        HP_CHECK(check_polyak_args(d_target, d_online, n, alpha, "d_target", "d_online"));
         HP_CHECK(require_device());
         if (n == 0) return HP_OK;
         polyak_kernel<<<blocks_for(n, 256), 256>>>(d_target, d_online, n, alpha);
@@ -108,10 +94,7 @@ HP_API hp_status hp_cuda_polyak_dev(float * d_target, const float * d_online, in
 
 HP_API hp_status hp_cuda_polyak(float * target, const float * online, int64_t n, float alpha) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_range(alpha, 0.0f, 1.0f, "alpha"));
-        HP_CHECK(check_ptr(target, n, "target"));
-        HP_CHECK(check_ptr(online, n, "online"));
+        HP_CHECK(check_polyak_args(target, online, n, alpha));
         HP_CHECK(require_device());
         if (n == 0) return HP_OK;
         DeviceBuffer<float> d_t, d_o;

@@ -112,14 +112,8 @@ HP_API hp_status hp_cuda_vocab_stats_dev(const float * d_logits, int64_t rows, i
 HP_API hp_status hp_cuda_value_guided_logits(const float * logits, const float * q, const float * v, int64_t rows,
                                              int64_t vocab, float beta, float temperature, float * out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(rows, "rows"));
-        HP_CHECK(check_len(vocab, "vocab"));
-        HP_CHECK(check_finite(beta, "beta"));
-        HP_CHECK(check_positive(temperature, "temperature"));
+        HP_CHECK(check_value_guided_args(logits, q, rows, vocab, beta, temperature, out));
         const int64_t n = rows * vocab;
-        HP_CHECK(check_ptr(logits, n, "logits"));
-        HP_CHECK(check_ptr(q, n, "q"));
-        HP_CHECK(check_ptr(out, n, "out"));
         HP_CHECK(require_device());
         if (n == 0) return HP_OK;
         DeviceBuffer<float> d_x, d_q, d_v, d_o;

@@ -207,11 +207,7 @@ HP_API hp_status hp_utterance_advantage(const float * q1, const float * q2, cons
 HP_API hp_status hp_broadcast_utterance(const float * utt_values, int64_t n_utt, const int32_t * utt_index,
                                         int64_t n_tokens, float * out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n_utt, "n_utt"));
-        HP_CHECK(check_len(n_tokens, "n_tokens"));
-        HP_CHECK(check_ptr(utt_values, n_utt, "utt_values"));
-        HP_CHECK(check_index_array(utt_index, n_tokens, n_utt, "utt_index"));
-        HP_CHECK(check_ptr(out, n_tokens, "out"));
+        HP_CHECK(check_broadcast_args(utt_values, n_utt, utt_index, n_tokens, out));
         for (int64_t t = 0; t < n_tokens; ++t) {
             const int32_t u = utt_index[t];
             out[t] = u >= 0 ? utt_values[u] : 0.0f;
@@ -224,13 +220,7 @@ HP_API hp_status hp_ppo_clip_weights(const float * advantages, const float * new
                                      const uint8_t * mask, int64_t n, float clip_eps, float * weights,
                                      float * ratio_out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_ptr(advantages, n, "advantages"));
-        HP_CHECK(check_ptr(new_logp, n, "new_logp"));
-        HP_CHECK(check_ptr(old_logp, n, "old_logp"));
-        HP_CHECK(check_ptr(weights, n, "weights"));
-        if (!(clip_eps >= 0.0f && clip_eps < 1.0f))
-            return invalid("clip_eps must be in [0, 1) (got " + std::to_string(clip_eps) + ")");
+        HP_CHECK(check_ppo_clip_args(advantages, new_logp, old_logp, n, clip_eps, weights));
         for (int64_t i = 0; i < n; ++i) {
             float ratio;
             const float w = math::ppo_weight(advantages[i], new_logp[i], old_logp[i], clip_eps, ratio);

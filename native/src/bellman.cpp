@@ -39,14 +39,7 @@ HP_API hp_status hp_td_targets(const float * rewards, const uint8_t * dones, con
                                const float * next_v1, const float * next_v2, int64_t n_values, float gamma,
                                float * targets) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_len(n_values, "n_values"));
-        HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
-        HP_CHECK(check_ptr(rewards, n, "rewards"));
-        HP_CHECK(check_ptr(dones, n, "dones"));
-        HP_CHECK(check_index_array(next_index, n, n_values, "next_index"));
-        HP_CHECK(check_ptr(next_v1, n_values, "next_v1"));
-        HP_CHECK(check_ptr(targets, n, "targets"));
+        HP_CHECK(check_td_targets_args(rewards, dones, next_index, n, next_v1, n_values, gamma, targets));
         for (int64_t i = 0; i < n; ++i) {
             const int32_t j = next_index[i];
             // No successor (j == -1) behaves like done: y = r.
@@ -203,11 +196,7 @@ HP_API hp_status hp_expectile(const float * v, const float * target, const uint8
 HP_API hp_status hp_mc_returns(const int32_t * offsets, int32_t n_seq, int64_t n_tokens, const float * rewards,
                                const uint8_t * action_mask, float gamma, float * returns) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_offsets(offsets, n_seq, n_tokens));
-        HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
-        HP_CHECK(check_ptr(rewards, n_tokens, "rewards"));
-        HP_CHECK(check_ptr(action_mask, n_tokens, "action_mask"));
-        HP_CHECK(check_ptr(returns, n_tokens, "returns"));
+        HP_CHECK(check_mc_returns_args(offsets, n_seq, n_tokens, rewards, action_mask, gamma, returns));
         mc(offsets, n_seq, rewards, action_mask, gamma, returns);
         return HP_OK;
     });
@@ -215,10 +204,7 @@ HP_API hp_status hp_mc_returns(const int32_t * offsets, int32_t n_seq, int64_t n
 
 HP_API hp_status hp_polyak(float * target, const float * online, int64_t n, float alpha) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(n, "n"));
-        HP_CHECK(check_range(alpha, 0.0f, 1.0f, "alpha"));
-        HP_CHECK(check_ptr(target, n, "target"));
-        HP_CHECK(check_ptr(online, n, "online"));
+        HP_CHECK(check_polyak_args(target, online, n, alpha));
         // A plain lerp loop, vectorized per ISA; bandwidth-bound at 12 B/param.
         polyak_cpu(target, online, n, alpha);
         return HP_OK;

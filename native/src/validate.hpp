@@ -112,6 +112,66 @@ inline hp_status check_index_array(const int32_t * idx, int64_t n, int64_t n_val
     return HP_OK;
 }
 
+// Everything hp_broadcast_utterance / hp_cuda_broadcast_utterance need.
+inline hp_status check_broadcast_args(const float * utt_values, int64_t n_utt, const int32_t * utt_index,
+                                      int64_t n_tokens, const float * out) noexcept {
+    HP_CHECK(check_len(n_utt, "n_utt"));
+    HP_CHECK(check_len(n_tokens, "n_tokens"));
+    HP_CHECK(check_ptr(utt_values, n_utt, "utt_values"));
+    HP_CHECK(check_index_array(utt_index, n_tokens, n_utt, "utt_index"));
+    HP_CHECK(check_ptr(out, n_tokens, "out"));
+    return HP_OK;
+}
+
+// Everything hp_ppo_clip_weights / hp_cuda_ppo_clip_weights need (mask and ratio_out are optional).
+inline hp_status check_ppo_clip_args(const float * advantages, const float * new_logp, const float * old_logp,
+                                     int64_t n, float clip_eps, const float * weights) noexcept {
+    HP_CHECK(check_len(n, "n"));
+    HP_CHECK(check_ptr(advantages, n, "advantages"));
+    HP_CHECK(check_ptr(new_logp, n, "new_logp"));
+    HP_CHECK(check_ptr(old_logp, n, "old_logp"));
+    HP_CHECK(check_ptr(weights, n, "weights"));
+    if (!(clip_eps >= 0.0f && clip_eps < 1.0f))
+        return invalid("clip_eps must be in [0, 1) (got " + std::to_string(clip_eps) + ")");
+    return HP_OK;
+}
+
+// Everything hp_td_targets / hp_cuda_td_targets need (next_v2 is optional).
+inline hp_status check_td_targets_args(const float * rewards, const uint8_t * dones, const int32_t * next_index,
+                                       int64_t n, const float * next_v1, int64_t n_values, float gamma,
+                                       const float * targets) noexcept {
+    HP_CHECK(check_len(n, "n"));
+    HP_CHECK(check_len(n_values, "n_values"));
+    HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
+    HP_CHECK(check_ptr(rewards, n, "rewards"));
+    HP_CHECK(check_ptr(dones, n, "dones"));
+    HP_CHECK(check_index_array(next_index, n, n_values, "next_index"));
+    HP_CHECK(check_ptr(next_v1, n_values, "next_v1"));
+    HP_CHECK(check_ptr(targets, n, "targets"));
+    return HP_OK;
+}
+
+// Everything hp_mc_returns / hp_cuda_mc_returns need.
+inline hp_status check_mc_returns_args(const int32_t * offsets, int32_t n_seq, int64_t n_tokens, const float * rewards,
+                                       const uint8_t * action_mask, float gamma, const float * returns) noexcept {
+    HP_CHECK(check_offsets(offsets, n_seq, n_tokens));
+    HP_CHECK(check_range(gamma, 0.0f, 1.0f, "gamma"));
+    HP_CHECK(check_ptr(rewards, n_tokens, "rewards"));
+    HP_CHECK(check_ptr(action_mask, n_tokens, "action_mask"));
+    HP_CHECK(check_ptr(returns, n_tokens, "returns"));
+    return HP_OK;
+}
+
+// hp_polyak / hp_cuda_polyak / hp_cuda_polyak_dev; the names differ for the device-pointer variant.
+inline hp_status check_polyak_args(const float * target, const float * online, int64_t n, float alpha,
+                                   const char * target_name = "target", const char * online_name = "online") noexcept {
+    HP_CHECK(check_len(n, "n"));
+    HP_CHECK(check_range(alpha, 0.0f, 1.0f, "alpha"));
+    HP_CHECK(check_ptr(target, n, target_name));
+    HP_CHECK(check_ptr(online, n, online_name));
+    return HP_OK;
+}
+
 inline hp_status check_vocab_args(const float * logits, int64_t rows, int64_t vocab, int64_t row_stride,
                                   const int32_t * labels, float temperature, const float * logprob) noexcept {
     HP_CHECK(check_len(rows, "rows"));
@@ -129,6 +189,20 @@ inline hp_status check_vocab_args(const float * logits, int64_t rows, int64_t vo
                                " is outside [0, " + std::to_string(vocab) + ")");
         }
     }
+    return HP_OK;
+}
+
+// Everything hp_value_guided_logits / hp_cuda_value_guided_logits need (v is optional).
+inline hp_status check_value_guided_args(const float * logits, const float * q, int64_t rows, int64_t vocab, float beta,
+                                         float temperature, const float * out) noexcept {
+    HP_CHECK(check_len(rows, "rows"));
+    HP_CHECK(check_len(vocab, "vocab"));
+    HP_CHECK(check_finite(beta, "beta"));
+    HP_CHECK(check_positive(temperature, "temperature"));
+    const int64_t n = rows * vocab;
+    HP_CHECK(check_ptr(logits, n, "logits"));
+    HP_CHECK(check_ptr(q, n, "q"));
+    HP_CHECK(check_ptr(out, n, "out"));
     return HP_OK;
 }
 

@@ -340,14 +340,7 @@ HP_API hp_status hp_vocab_stats(const float * logits, int64_t rows, int64_t voca
 HP_API hp_status hp_value_guided_logits(const float * logits, const float * q, const float * v, int64_t rows,
                                         int64_t vocab, float beta, float temperature, float * out) {
     return guarded([&]() -> hp_status {
-        HP_CHECK(check_len(rows, "rows"));
-        HP_CHECK(check_len(vocab, "vocab"));
-        HP_CHECK(check_finite(beta, "beta"));
-        HP_CHECK(check_positive(temperature, "temperature"));
-        const int64_t n = rows * vocab;
-        HP_CHECK(check_ptr(logits, n, "logits"));
-        HP_CHECK(check_ptr(q, n, "q"));
-        HP_CHECK(check_ptr(out, n, "out"));
+        HP_CHECK(check_value_guided_args(logits, q, rows, vocab, beta, temperature, out));
         const float inv_t = 1.0f / temperature;
         for (int64_t r = 0; r < rows; ++r) {
             const float vr = v != nullptr ? v[r] : 0.0f;
