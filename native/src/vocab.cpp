@@ -31,25 +31,6 @@ math::SoftmaxState row_scalar(const float * x, int64_t n, float inv_t) {
 }
 
 #ifdef HP_X86
-// exp on 16 lanes: x = n ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial, 2^n by scalef (exact, handles underflow).
-// Inputs are <= 0 here (x - max); below -87.3 the result flushes to 0, NaN stays NaN.
-__attribute__((target("avx512f"))) inline __m512 exp512(__m512 x) {
-    const __m512 lo = _mm512_set1_ps(-87.3f);
-    x = _mm512_max_ps(lo, x);  // operand order keeps NaN in x
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500E-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(p, n);
-}
-
 // 2^y on 16 lanes for y in [-126, ~127]: y = n + f, |f| <= 1/2, 2^f by a degree-5 polynomial, 2^n by scalef. Inputs below -126 must be clamped by the caller (keeps results normal: no
 // denormal assists); NaN propagates.
 __attribute__((target("avx512f"))) inline __m512 exp2_512(__m512 y) {
