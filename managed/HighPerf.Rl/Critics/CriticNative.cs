@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace HighPerf.Rl.Critics;
@@ -52,23 +51,12 @@ internal static unsafe partial class CriticNative
 {
     internal const string Library = "highperf_critic";
 
-    static CriticNative()
+    /// <summary>Registers the assembly's native resolver (one per assembly, in <see cref="Algorithms.KernelOps"/>) and
+    /// loads llama.cpp's ggml first, so the critic shares the one copy of ggml in the process.</summary>
+    internal static void EnsureResolver()
     {
-        NativeLibrary.SetDllImportResolver(typeof(CriticNative).Assembly, Resolve);
-    }
-
-    /// <summary>Forces the static constructor (resolver registration) before the first call.</summary>
-    internal static void EnsureResolver() { }
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != Library) return IntPtr.Zero;
-        foreach (var dir in CandidateDirectories())
-        {
-            var file = Path.Combine(dir, "libhighperf_critic.so");
-            if (File.Exists(file) && NativeLibrary.TryLoad(file, out var handle)) return handle;
-        }
-        return IntPtr.Zero;
+        HighPerf.Llama.Native.LlamaNativeLibrary.EnsureInitialized();
+        Algorithms.KernelOps.EnsureResolver();
     }
 
     internal static IEnumerable<string> CandidateDirectories()

@@ -134,7 +134,7 @@ public sealed class OfflineDataset
             b.BeginEpisode();
             if (mode == SegmentMode.Episode)
             {
-                var seg = b.AddSegment(rec.Trajectory.Items, rec.Trajectory.Rewards, rec.Done, countsAsUse: true);
+                var seg = b.AddSegment(rec.Trajectory.Items, [.. rec.Trajectory.Rewards], rec.Done, countsAsUse: true);
                 b.AddRows(seg);
                 if (!rec.Done) b.SetBootstrap(seg.Index, seg.Length - 1);
             }
