@@ -72,8 +72,9 @@ HP_HD float ppo_weight(float adv, float new_logp, float old_logp, float eps, flo
     return clipped ? 0.0f : adv * ratio;
 }
 
-// Polyak / soft target update: target <- (1 - alpha) * target + alpha * online.
-HP_HD float polyak(float target, float online, float alpha) { return target + alpha * (online - target); }
+// Polyak / soft target update: target <- (1 - alpha) * target + alpha * online. Written in this form (not
+// target + alpha * (online - target)) so that alpha = 1 is an exact hard copy and alpha = 0 an exact no-op.
+HP_HD float polyak(float target, float online, float alpha) { return (1.0f - alpha) * target + alpha * online; }
 
 // Value-guided logit (ILQL / MC-returns decoding): (x + beta * (Q - V)) / T, written as a multiply by 1/T.
 HP_HD float value_guided(float logit, float q, float v, float beta, float inv_temperature) {
