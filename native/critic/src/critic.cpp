@@ -115,7 +115,7 @@ hpc_critic * allocate(const hpc_critic_config & cfg) {
     const int64_t head_v = E * H + H + H + 1;
     const int64_t n_online = cfg.n_q * head_q + (cfg.with_v ? head_v : 0);
     const int64_t n_total = n_online * 3 + (cfg.with_target ? cfg.n_q * head_q : 0);
-    const int n_tensors = 4 * (cfg.n_q * 4 + 2);
+    const int n_tensors = 4 * (cfg.n_q * 4 + 4) + 8; // online, target, AdamW m and v of every head tensor
     ggml_init_params ip{};
     ip.mem_size = (size_t) n_total * sizeof(float) + (size_t) n_tensors * (ggml_tensor_overhead() + GGML_MEM_ALIGN) + 1024;
     ip.mem_buffer = nullptr;
