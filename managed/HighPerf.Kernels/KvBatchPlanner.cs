@@ -253,43 +253,51 @@ public sealed unsafe class KvBatchPlanner
 
     private int PlanNative(ReadOnlySpan<ConversationState> conversations, BatchBuffers b)
     {
+        // All pending tokens are copied into one pooled buffer and pinned once: pinning each conversation's memory
+        // separately (a GCHandle each) cost more than the whole native plan.
         var n = conversations.Length;
+        var total = 0;
+        foreach (var c in conversations) total += c.Pending.Length;
         var native = ArrayPool<HpKvConversation>.Shared.Rent(Math.Max(n, 1));
-        var handles = ArrayPool<MemoryHandle>.Shared.Rent(Math.Max(n, 1));
+        var tokens = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
         try
         {
-            for (var i = 0; i < n; i++)
+            fixed (int* pt = tokens)
             {
-                var c = conversations[i];
-                handles[i] = c.Pending.Pin();
-                native[i] = new HpKvConversation
+                var at = 0;
+                for (var i = 0; i < n; i++)
                 {
-                    SeqId = c.SequenceId, NPast = c.PastLength, Pending = (int*)handles[i].Pointer, NPending = c.Pending.Length,
-                    ForkParent = c.ForkParent, RollbackTo = c.RollbackTo, Flags = c.WantAllLogits ? 1 : 0,
-                };
-            }
-            var cursor = Cursor;
-            fixed (HpKvConversation* pc = native)
-            fixed (int* tok = b.Tokens, pos = b.Positions, seq = b.SequenceIds, oc = b.OutputConversation, oi = b.OutputBatchIndex,
-                   sch = b.Scheduled, past = b.NewPastLength)
-            fixed (sbyte* lg = b.Logits)
-            fixed (KvMemoryOp* ops = b.Ops)
-            {
-                var batch = new HpKvBatch
+                    var c = conversations[i];
+                    c.Pending.Span.CopyTo(tokens.AsSpan(at));
+                    native[i] = new HpKvConversation
+                    {
+                        SeqId = c.SequenceId, NPast = c.PastLength, Pending = pt + at, NPending = c.Pending.Length,
+                        ForkParent = c.ForkParent, RollbackTo = c.RollbackTo, Flags = c.WantAllLogits ? 1 : 0,
+                    };
+                    at += c.Pending.Length;
+                }
+                var cursor = Cursor;
+                fixed (HpKvConversation* pc = native)
+                fixed (int* tok = b.Tokens, pos = b.Positions, seq = b.SequenceIds, oc = b.OutputConversation, oi = b.OutputBatchIndex,
+                       sch = b.Scheduled, past = b.NewPastLength)
+                fixed (sbyte* lg = b.Logits)
+                fixed (KvMemoryOp* ops = b.Ops)
                 {
-                    Token = tok, Pos = pos, SeqId = seq, Logits = lg, OutConv = oc, OutIndex = oi, NScheduled = sch, NewNPast = past, Ops = ops,
-                };
-                NativeMethods.Check(NativeMethods.hp_kv_plan(pc, n, BatchSize, MaxSequences, &cursor, &batch), "hp_kv_plan");
-                (b.TokenCount, b.OutputCount, b.OpCount) = (batch.NTokens, batch.NOutputs, batch.NOps);
+                    var batch = new HpKvBatch
+                    {
+                        Token = tok, Pos = pos, SeqId = seq, Logits = lg, OutConv = oc, OutIndex = oi, NScheduled = sch, NewNPast = past, Ops = ops,
+                    };
+                    NativeMethods.Check(NativeMethods.hp_kv_plan(pc, n, BatchSize, MaxSequences, &cursor, &batch), "hp_kv_plan");
+                    (b.TokenCount, b.OutputCount, b.OpCount) = (batch.NTokens, batch.NOutputs, batch.NOps);
+                }
+                Cursor = cursor;
+                return b.TokenCount;
             }
-            Cursor = cursor;
-            return b.TokenCount;
         }
         finally
         {
-            for (var i = 0; i < n; i++) handles[i].Dispose();
             ArrayPool<HpKvConversation>.Shared.Return(native);
-            ArrayPool<MemoryHandle>.Shared.Return(handles, clearArray: true);
+            ArrayPool<int>.Shared.Return(tokens);
         }
     }
 }

@@ -18,41 +18,71 @@ namespace math {
 constexpr float kKlLogRatioClamp = 20.0f;
 constexpr float kK3Clamp = 10.0f;
 
-HP_HD float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
+// Comparisons, not fminf/fmaxf: those are libm calls on x86 without -ffast-math (blocking vectorization) and they
+// swallow NaN, whereas this form passes NaN through.
+HP_HD float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+HP_HD float bits_to_float(int32_t i) {
+#ifdef __CUDA_ARCH__
+    return __int_as_float(i);
+#else
+    float f;
+    __builtin_memcpy(&f, &i, sizeof f);
+    return f;
+#endif
+}
+
+// e^x as plain arithmetic (Cephes expf polynomial, rel. err ~2e-7), so that gcc can inline and vectorize it inside
+// kernels (a libm expf call per token is what made KL shaping 5x slower than plain GAE). NaN passes through; the
+// result flushes to 0 below -87.3 and saturates near 3e38 above 88.3.
+HP_HD float exp_approx(float x) {
+    const float xc = clampf(x, -87.3f, 88.3f);
+    // n = round(x / ln 2) by the 1.5 * 2^23 trick (exact for |x / ln 2| < 2^22, no rintf call needed).
+    const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * (r * r) + (r + 1.0f);
+    const float scale = bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+    return x != x ? x : p * scale;
+}
 
 // KL estimators on sampled tokens (Schulman's k1/k2/k3), d = log pi(a) - log pi_ref(a).
 //   k1 = d,  k2 = d^2 / 2,  k3 = exp(-d) - (-d) - 1 = exp(ref - logp) - (ref - logp) - 1.
-// NaN passes through (fminf/fmaxf would swallow it, hence the explicit check).
+// NaN passes through clampf. No early returns: with a constant estimator this inlines to straight-line, vectorizable code.
 HP_HD float kl_estimate(float logp, float ref_logp, int estimator) {
-    float d = logp - ref_logp;
-    if (d != d) return d;
-    d = clampf(d, -kKlLogRatioClamp, kKlLogRatioClamp);
+    const float d = clampf(logp - ref_logp, -kKlLogRatioClamp, kKlLogRatioClamp);
     switch (estimator) {
         case 1: return d;
         case 2: return 0.5f * d * d;
-        case 3: return clampf(expf(-d) + d - 1.0f, -kK3Clamp, kK3Clamp);
+        case 3: return clampf(exp_approx(-d) + d - 1.0f, -kK3Clamp, kK3Clamp);
         default: return 0.0f;
     }
 }
 
 // One reverse step of GAE with verl's multi-turn carry. On an action token (m = 1):
-//   delta_t = r_t + gamma * nv - V_t,  l = delta_t + gamma * lambda * l,  nv = V_t;   A_t = l
-// On an observation token (m = 0) nothing changes: nv and l carry over it. Returns A_t (meaningful when m = 1).
+//   delta_t = r_t + gamma * nv - V_t,  l = gamma * lambda * l + delta_t,  nv = V_t;   A_t = l
+// On an observation token (m = 0) nothing changes: nv and l carry over it (l = 1 * l + 0 exactly). Written as one
+// multiply-add on the loop-carried l with the selects off that chain: the recurrence's latency is the speed limit.
 HP_HD float gae_step(bool action, float r, float v, float gamma, float gamma_lambda, float & next_value,
                      float & last_gae) {
-    const float delta = r + gamma * next_value - v;
-    const float l = delta + gamma_lambda * last_gae;
-    // Selects, not branches: obs tokens are frequent and unpredictable.
-    last_gae = action ? l : last_gae;
+    const float delta = action ? r + gamma * next_value - v : 0.0f;
+    const float decay = action ? gamma_lambda : 1.0f;
+    last_gae = decay * last_gae + delta;
     next_value = action ? v : next_value;
-    return l;
+    return last_gae;
 }
 
-// Discounted return-to-go step over action tokens: G_t = r_t + gamma * G_next.
+// Discounted return-to-go step over action tokens: G_t = r_t + gamma * G_next; observation tokens carry G
+// (1 * G + 0), so the loop-carried chain is one multiply-add with no select on it.
 HP_HD float mc_step(bool action, float r, float gamma, float & running) {
-    const float g = r + gamma * running;
-    running = action ? g : running;
-    return g;
+    running = (action ? gamma : 1.0f) * running + (action ? r : 0.0f);
+    return running;
 }
 
 // TD target y = r + gamma * (1 - done) * Vbar(s').

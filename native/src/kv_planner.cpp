@@ -26,25 +26,26 @@ hp_status check_plan_args(const hp_kv_conversation * conv, int32_t n_conv, int32
     std::vector<int32_t> owner(static_cast<size_t>(n_seq_max), -1);
     for (int32_t i = 0; i < n_conv; ++i) {
         const hp_kv_conversation & c = conv[i];
-        const std::string at = "conversations[" + std::to_string(i) + "]";
+        // Built only on failure: a string per conversation per plan cost more than the plan itself.
+        auto at_ = [i]() { return "conversations[" + std::to_string(i) + "]"; };
         if (c.seq_id < 0 || c.seq_id >= n_seq_max)
-            return invalid(at + ".seq_id = " + std::to_string(c.seq_id) + " is outside [0, n_seq_max = " +
+            return invalid(at_() + ".seq_id = " + std::to_string(c.seq_id) + " is outside [0, n_seq_max = " +
                            std::to_string(n_seq_max) + ")");
         if (owner[c.seq_id] >= 0)
-            return invalid(at + ".seq_id = " + std::to_string(c.seq_id) + " is already owned by conversations[" +
+            return invalid(at_() + ".seq_id = " + std::to_string(c.seq_id) + " is already owned by conversations[" +
                            std::to_string(owner[c.seq_id]) + "]");
         owner[c.seq_id] = i;
-        if (c.n_past < 0) return invalid(at + ".n_past must be >= 0 (got " + std::to_string(c.n_past) + ")");
-        if (c.n_pending < 0) return invalid(at + ".n_pending must be >= 0 (got " + std::to_string(c.n_pending) + ")");
-        if (c.n_pending > 0 && c.pending == nullptr) return invalid(at + ".pending must not be null");
+        if (c.n_past < 0) return invalid(at_() + ".n_past must be >= 0 (got " + std::to_string(c.n_past) + ")");
+        if (c.n_pending < 0) return invalid(at_() + ".n_pending must be >= 0 (got " + std::to_string(c.n_pending) + ")");
+        if (c.n_pending > 0 && c.pending == nullptr) return invalid(at_() + ".pending must not be null");
         if (c.rollback_to < -1 || c.rollback_to > c.n_past)
-            return invalid(at + ".rollback_to = " + std::to_string(c.rollback_to) + " must be -1 or in [0, n_past = " +
+            return invalid(at_() + ".rollback_to = " + std::to_string(c.rollback_to) + " must be -1 or in [0, n_past = " +
                            std::to_string(c.n_past) + "]");
         if (c.fork_parent < -1 || c.fork_parent >= n_seq_max || c.fork_parent == c.seq_id)
-            return invalid(at + ".fork_parent = " + std::to_string(c.fork_parent) +
+            return invalid(at_() + ".fork_parent = " + std::to_string(c.fork_parent) +
                            " must be -1 or another sequence id in [0, n_seq_max)");
         const int64_t base = c.rollback_to >= 0 ? c.rollback_to : c.n_past;
-        if (base + c.n_pending > INT32_MAX) return invalid(at + ": positions overflow int32");
+        if (base + c.n_pending > INT32_MAX) return invalid(at_() + ": positions overflow int32");
     }
     return HP_OK;
 }

@@ -6,6 +6,7 @@
 // a float polynomial exp in SIMD registers. Chunk states are merged with the shared online-softmax merge, so DRAM sees
 // one read per logit. The exp is our own (Cephes-style, rel. err ~2e-7) because a libm call per lane is what makes
 // the managed TensorPrimitives version 8x slower.
+#include "cpu_level.hpp"
 #include "kernel_math.hpp"
 #include "validate.hpp"
 
@@ -49,71 +50,131 @@ __attribute__((target("avx512f"))) inline __m512 exp512(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
-__attribute__((target("avx512f"))) math::SoftmaxState row_avx512(const float * x, int64_t n, float inv_t) {
-    math::SoftmaxState st = math::softmax_init();
-    const __m512 vt = _mm512_set1_ps(inv_t);
+// 2^y on 16 lanes for y in [-126, ~127]: y = n + f, |f| <= 1/2, 2^f by a degree-5 polynomial, 2^n by scalef. Inputs below -126 must be clamped by the caller (keeps results normal: no
+// denormal assists); NaN propagates.
+__attribute__((target("avx512f"))) inline __m512 exp2_512(__m512 y) {
+    const __m512 n = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(y, n);
+    // Degree 5 (Taylor coefficients of 2^f = e^(f ln 2), rel. err <= 2.4e-6 at |f| = 1/2): one FMA less than
+    // degree 6 on the kernel's critical resource; 2e-6 relative in e^x is far below what a logprob needs.
+    __m512 p = _mm512_set1_ps(1.3333558146428443e-3f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+// Exp-sums of one chunk against a fixed reference m, in base 2 to save the ln2 range reduction:
+//   y = (x/T - m) log2 e,  s = sum 2^y,  t2 = sum 2^y * y,
+// and t = t2 * ln 2. Any m works (lse = m + log s, entropy = log s - t/s); the caller only needs m large enough that
+// s does not overflow. NaN in x makes s NaN. y is clamped at -126, so -inf logits contribute ~1e-38 (negligible
+// against the max element's 2^0 = 1) instead of NaN.
+__attribute__((target("avx512f"))) inline void chunk_sums512(const float * p, int64_t len, float inv_t, float m,
+                                                             float & s, float & t) {
+    constexpr float kLog2e = 1.44269504088896341f;
+    // d = x/T - m first (fmsub, exact up to one rounding), then * log2 e: prescaling m by log2 e would round m
+    // (an error of ~1e23 at m = 1e30) and ruin rows with huge logits.
+    const __m512 va = _mm512_set1_ps(inv_t), vb = _mm512_set1_ps(m), vl = _mm512_set1_ps(kLog2e);
+    const __m512 ninf = _mm512_set1_ps(-INFINITY), ylo = _mm512_set1_ps(-126.0f);
+    const int64_t full = len & ~int64_t(15);
+    const __mmask16 tail = static_cast<__mmask16>((1u << (len - full)) - 1u);
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps(), t2 = _mm512_setzero_ps(), t3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 64 <= full; i += 64) {
+        // Software prefetch 4 KiB ahead (one 64 B line per 16 floats): keeps DRAM busy while the exps run.
+        _mm_prefetch(reinterpret_cast<const char *>(p + i + 1024), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(p + i + 1040), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(p + i + 1056), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(p + i + 1072), _MM_HINT_T0);
+        const __m512 y0 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_loadu_ps(p + i), va, vb)));  // order keeps NaN
+        const __m512 y1 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_loadu_ps(p + i + 16), va, vb)));
+        const __m512 y2 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_loadu_ps(p + i + 32), va, vb)));
+        const __m512 y3 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_loadu_ps(p + i + 48), va, vb)));
+        const __m512 e0 = exp2_512(y0), e1 = exp2_512(y1), e2 = exp2_512(y2), e3 = exp2_512(y3);
+        s0 = _mm512_add_ps(s0, e0); s1 = _mm512_add_ps(s1, e1); s2 = _mm512_add_ps(s2, e2); s3 = _mm512_add_ps(s3, e3);
+        t0 = _mm512_fmadd_ps(e0, y0, t0); t1 = _mm512_fmadd_ps(e1, y1, t1);
+        t2 = _mm512_fmadd_ps(e2, y2, t2); t3 = _mm512_fmadd_ps(e3, y3, t3);
+    }
+    for (; i < full; i += 16) {
+        const __m512 y0 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_loadu_ps(p + i), va, vb)));
+        const __m512 e0 = exp2_512(y0);
+        s0 = _mm512_add_ps(s0, e0);
+        t0 = _mm512_fmadd_ps(e0, y0, t0);
+    }
+    if (tail) {
+        const __m512 y0 = _mm512_max_ps(ylo, _mm512_mul_ps(vl, _mm512_fmsub_ps(_mm512_mask_loadu_ps(ninf, tail, p + full), va, vb)));
+        const __m512 e0 = _mm512_maskz_mov_ps(tail, exp2_512(y0));
+        s0 = _mm512_add_ps(s0, e0);
+        t0 = _mm512_fmadd_ps(e0, y0, t0);
+    }
+    s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+    t = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(t0, t1), _mm512_add_ps(t2, t3))) * 0.69314718055994531f;
+}
+
+__attribute__((target("avx512f"))) inline float chunk_max512(const float * p, int64_t len, bool & nan) {
     const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    const int64_t full = len & ~int64_t(15);
+    const __mmask16 tail = static_cast<__mmask16>((1u << (len - full)) - 1u);
+    __m512 m0 = ninf, m1 = ninf;
+    __mmask16 bad = 0;
+    int64_t i = 0;
+    for (; i + 32 <= full; i += 32) {
+        const __m512 a = _mm512_loadu_ps(p + i), b = _mm512_loadu_ps(p + i + 16);
+        bad |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q);
+        m0 = _mm512_max_ps(m0, a);
+        m1 = _mm512_max_ps(m1, b);
+    }
+    for (; i < full; i += 16) {
+        const __m512 a = _mm512_loadu_ps(p + i);
+        bad |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
+        m0 = _mm512_max_ps(m0, a);
+    }
+    if (tail) {
+        const __m512 a = _mm512_mask_loadu_ps(ninf, tail, p + full);
+        bad |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
+        m0 = _mm512_max_ps(m0, a);
+    }
+    nan = bad != 0;
+    return _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+}
+
+// One DRAM pass per row. The first chunk (and any chunk while nothing finite has been seen) takes its max first
+// (two L1 passes); later chunks reuse the running reference m and need a single read: their exp-sums are simply
+// added. The reference never has to be the exact max, since (m, s, t) stay exact for any m; only when a chunk's sum
+// gets large (some logit more than ~60 above m, or inf/NaN) is that chunk redone against its own max (it is still in
+// L1) and merged with one rescale. So there is no per-vector max, NaN test or rescaling exp in the streaming loop.
+__attribute__((target("avx512f"))) math::SoftmaxState row_avx512(const float * x, int64_t n, float inv_t) {
+    constexpr float kLargeSum = 1e26f;  // 4096 terms each <= e^60 stay below this; float overflows at 3e38
+    math::SoftmaxState st = math::softmax_init();
     for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
         const int64_t len = (n - c0) < kChunk ? (n - c0) : kChunk;
         const float * p = x + c0;
-        const int64_t full = len & ~int64_t(15);
-        const __mmask16 tail = static_cast<__mmask16>((1u << (len - full)) - 1u);
-        // Pass A (DRAM): chunk max and a NaN flag. Four accumulators hide the max latency.
-        __m512 m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
-        __mmask16 nan = 0;
-        int64_t i = 0;
-        for (; i + 64 <= full; i += 64) {
-            const __m512 a = _mm512_loadu_ps(p + i), b = _mm512_loadu_ps(p + i + 16);
-            const __m512 c = _mm512_loadu_ps(p + i + 32), d = _mm512_loadu_ps(p + i + 48);
-            nan |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
-            m0 = _mm512_max_ps(m0, a); m1 = _mm512_max_ps(m1, b);
-            m2 = _mm512_max_ps(m2, c); m3 = _mm512_max_ps(m3, d);
+        if (st.m != -INFINITY && st.s == st.s) {
+            float s, t;
+            chunk_sums512(p, len, inv_t, st.m, s, t);
+            if (s <= kLargeSum && t == t) {  // false for NaN and inf too
+                st.s += s;
+                st.t += t;
+                continue;
+            }
+        } else if (st.s != st.s) {
+            continue;  // already NaN
         }
-        for (; i < full; i += 16) {
-            const __m512 a = _mm512_loadu_ps(p + i);
-            nan |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
-            m0 = _mm512_max_ps(m0, a);
-        }
-        if (tail) {
-            const __m512 a = _mm512_mask_loadu_ps(ninf, tail, p + full);
-            nan |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
-            m0 = _mm512_max_ps(m0, a);
-        }
-        if (nan) {  // NaN anywhere poisons the row, exactly like the scalar path
-            st.s = NAN;
+        // Two-pass chunk: its own max as reference, then merge (rescales the running state once).
+        bool nan = false;
+        const float mraw = chunk_max512(p, len, nan);
+        if (nan) {
+            st.s = NAN;  // NaN anywhere poisons the row, like the scalar path
             continue;
         }
-        // The max is taken on raw logits; scaling by 1/T > 0 preserves it.
-        const float mraw = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
         if (mraw == -INFINITY) continue;  // an all -inf chunk contributes nothing
-        const float mc = mraw * inv_t;
-        const __m512 vm = _mm512_set1_ps(mc);
-        // Pass B (L1): d = x/T - m, s += e^d, t += e^d * d. d is clamped so that -inf gives e = 0, t += 0.
-        const __m512 dlo = _mm512_set1_ps(-100.0f);
-        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
-        i = 0;
-        for (; i + 32 <= full; i += 32) {
-            const __m512 d0 = _mm512_max_ps(dlo, _mm512_fmsub_ps(_mm512_loadu_ps(p + i), vt, vm));
-            const __m512 d1 = _mm512_max_ps(dlo, _mm512_fmsub_ps(_mm512_loadu_ps(p + i + 16), vt, vm));
-            const __m512 e0 = exp512(d0), e1 = exp512(d1);
-            s0 = _mm512_add_ps(s0, e0); s1 = _mm512_add_ps(s1, e1);
-            t0 = _mm512_fmadd_ps(e0, d0, t0); t1 = _mm512_fmadd_ps(e1, d1, t1);
-        }
-        for (; i < full; i += 16) {
-            const __m512 d0 = _mm512_max_ps(dlo, _mm512_fmsub_ps(_mm512_loadu_ps(p + i), vt, vm));
-            const __m512 e0 = exp512(d0);
-            s0 = _mm512_add_ps(s0, e0);
-            t0 = _mm512_fmadd_ps(e0, d0, t0);
-        }
-        if (tail) {
-            const __m512 d0 = _mm512_max_ps(dlo, _mm512_fmsub_ps(_mm512_mask_loadu_ps(ninf, tail, p + full), vt, vm));
-            const __m512 e0 = _mm512_maskz_mov_ps(tail, exp512(d0));
-            s0 = _mm512_add_ps(s0, e0);
-            t0 = _mm512_fmadd_ps(e0, d0, t0);
-        }
-        const math::SoftmaxState chunk{mc, _mm512_reduce_add_ps(_mm512_add_ps(s0, s1)),
-                                       _mm512_reduce_add_ps(_mm512_add_ps(t0, t1))};
-        st = math::softmax_merge(st, chunk);
+        const float mc = mraw * inv_t;    // scaling by 1/T > 0 preserves the max
+        float s, t;
+        chunk_sums512(p, len, inv_t, mc, s, t);
+        st = math::softmax_merge(st, math::SoftmaxState{mc, s, t});
     }
     return st;
 }
@@ -200,27 +261,9 @@ __attribute__((target("avx2,fma"))) math::SoftmaxState row_avx2(const float * x,
 }
 #endif
 
-enum class Isa { Scalar, Avx2, Avx512 };
+using Isa = CpuLevel;
 
-Isa detect_isa() {
-#ifdef HP_X86
-    // HIGHPERF_CPU_ISA=scalar|avx2 forces a lesser path (tests compare the paths; benchmarks show the gain).
-    const char * force = getenv("HIGHPERF_CPU_ISA");
-    __builtin_cpu_init();
-    const bool has512 = __builtin_cpu_supports("avx512f");
-    const bool has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (force != nullptr && std::strcmp(force, "scalar") == 0) return Isa::Scalar;
-    if (force != nullptr && std::strcmp(force, "avx2") == 0) return has2 ? Isa::Avx2 : Isa::Scalar;
-    if (has512) return Isa::Avx512;
-    if (has2) return Isa::Avx2;
-#endif
-    return Isa::Scalar;
-}
-
-Isa isa() {
-    static const Isa value = detect_isa();
-    return value;
-}
+Isa isa() { return cpu_level(); }
 
 math::SoftmaxState row_state(const float * x, int64_t n, float inv_t) {
 #ifdef HP_X86
@@ -234,6 +277,37 @@ math::SoftmaxState row_state(const float * x, int64_t n, float inv_t) {
 }
 
 }  // namespace
+
+namespace hp {
+
+namespace {
+CpuLevel detect_level() noexcept {
+#ifdef HP_X86
+    // HIGHPERF_CPU_ISA=scalar|avx2 forces a lesser path (to test and benchmark the fallbacks).
+    const char * force = getenv("HIGHPERF_CPU_ISA");
+    __builtin_cpu_init();
+    // Individual features, not "x86-64-v4": the level names read __cpu_features2, which an older libgcc_s on the
+    // host leaves unset from inside a shared library (observed: the level check said no on an AVX-512 machine).
+    const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2") &&
+                    __builtin_cpu_supports("f16c") && __builtin_cpu_supports("movbe");
+    const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                    __builtin_cpu_supports("avx512cd");
+    if (force != nullptr && std::strcmp(force, "scalar") == 0) return CpuLevel::Scalar;
+    if (force != nullptr && std::strcmp(force, "avx2") == 0) return v3 ? CpuLevel::Avx2 : CpuLevel::Scalar;
+    if (v4) return CpuLevel::Avx512;
+    if (v3) return CpuLevel::Avx2;
+#endif
+    return CpuLevel::Scalar;
+}
+}  // namespace
+
+CpuLevel cpu_level() noexcept {
+    static const CpuLevel level = detect_level();
+    return level;
+}
+
+}  // namespace hp
 
 extern "C" {
 

@@ -8,5 +8,10 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return TasksCommand.Create();
+        yield return PlayCommand.Create();
+        yield return DatasetCommand.Create();
+        yield return EvalCommand.Create();
+        yield return ChessCommand.Create();
     }
 }

@@ -13,7 +13,11 @@ public static class TaskCatalog
         // --- gym core (maze, text-nav, wordle) ---
         Maze.MazeTasks.FullyObserved,
         Maze.MazeTasks.PartiallyObserved,
-        // --- chess helper: add `Chess.ChessTasks.Chess,` and `Chess.ChessTasks.Endgames,` here ---
+        TextNav.TextNavTasks.FullyObserved,
+        TextNav.TextNavTasks.PartiallyObserved,
+        Wordle.WordleTask.Create,
+        Chess.ChessTaskDefinitions.Chess,
+        Chess.ChessTaskDefinitions.Endgames,
         // --- dialogue helper: add `Dialogue.TwentyQuestionsTask.Create,` `Dialogue.GuessMyCityTask.Create,` `Dialogue.CarDealerTask.Create,` here ---
     ];
 }
