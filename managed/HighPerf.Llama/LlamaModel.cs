@@ -34,8 +34,9 @@ public sealed unsafe class LlamaModel : IDisposable
     private readonly SafeLlamaModelHandle _handle;
     private readonly ILogger _logger;
 
-    private LlamaModel(SafeLlamaModelHandle handle, string path, GgufFile file, ILogger logger)
+    private LlamaModel(SafeLlamaModelHandle handle, string path, GgufFile file, LlamaModelOptions options, ILogger logger)
     {
+        Options = options;
         _handle = handle;
         _logger = logger;
         Path = path;
@@ -67,6 +68,8 @@ public sealed unsafe class LlamaModel : IDisposable
     internal ILogger Logger => _logger;
 
     public string Path { get; }
+    /// <summary>The options the model was loaded with.</summary>
+    public LlamaModelOptions Options { get; }
     /// <summary>The validated GGUF header of the file this model came from.</summary>
     public GgufFile File { get; }
     public string Architecture { get; }
@@ -136,7 +139,7 @@ public sealed unsafe class LlamaModel : IDisposable
         var ptr = NativeMethods.llama_model_load_from_file(file.Path, p);
         if (ptr == IntPtr.Zero)
             throw new LlamaModelLoadException($"llama.cpp could not load {file.Path} (see the llama.cpp log for the reason).");
-        var model = new LlamaModel(SafeLlamaModelHandle.From(ptr), file.Path, file, logger);
+        var model = new LlamaModel(SafeLlamaModelHandle.From(ptr), file.Path, file, options, logger);
         logger.LogDebug("Loaded {Path}: {Desc}, {Params} parameters, vocab {Vocab}", file.Path, model.Description, model.ParameterCount, model.VocabSize);
         return model;
     }
