@@ -13,5 +13,7 @@ public static class CommandCatalog
         yield return DatasetCommand.Create();
         yield return EvalCommand.Create();
         yield return ChessCommand.Create();
+        yield return TrainCommand.Create();
+        yield return DemoCommand.Create();
     }
 }

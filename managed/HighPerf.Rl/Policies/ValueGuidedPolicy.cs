@@ -6,8 +6,9 @@ namespace HighPerf.Rl.Policies;
 
 /// <summary>Token-level value-guided decoding (spec §4.3/§4.4, ILQL's "advantage-perturbed sampling"): at every action
 /// token the sampling logits are π_β's logits + β·(Q(s,·) − V(s)) (or + β·Q without V), computed by the kernels'
-/// value-guided adjustment, then sampled at temperature T until the newline token (spec §1.1).</summary>
-public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic critic, float beta, bool useValue, float temperature = 1f, int maxTokens = 32) : IBatchTextPolicy
+/// value-guided adjustment, then sampled at temperature T until the newline token (spec §1.1). Without a critic it
+/// samples π_β itself (the BC policies' token-level decoding).</summary>
+public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, float beta, bool useValue, float temperature = 1f, int maxTokens = 32) : IBatchTextPolicy
 {
     /// <summary>The adjusted logits of one state: (logits + β·(minQ − V)) / T, through the kernel.</summary>
     public static float[] AdjustedLogits(ReadOnlySpan<float> policyLogits, ReadOnlySpan<float> qLogits, float v, float beta, float temperature)
@@ -39,9 +40,18 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic critic, fl
         {
             var seq = new (ReadOnlyMemory<int>, int[])[] { (tokens.ToArray(), [tokens.Count - 1]) };
             var logits = policy.Outputs(seq, embeddings: false);
-            var h = policy.Outputs(seq, embeddings: true);
-            critic.QLogits(h, -1, q, critic.Shape.WithValue && useValue ? v : []);
-            var adjusted = AdjustedLogits(logits, q, useValue ? v[0] : 0f, beta, temperature);
+            float[] adjusted;
+            if (critic is null || beta == 0f)
+            {
+                adjusted = logits;
+                if (temperature != 1f) for (var k = 0; k < adjusted.Length; k++) adjusted[k] /= temperature;
+            }
+            else
+            {
+                var h = policy.Outputs(seq, embeddings: true);
+                critic.QLogits(h, -1, q, critic.Shape.WithValue && useValue ? v : []);
+                adjusted = AdjustedLogits(logits, q, useValue ? v[0] : 0f, beta, temperature);
+            }
             var next = Sample(adjusted, rng);
             tokens.Add(next);
             if (next == newline) break;
