@@ -24,9 +24,10 @@ public static class TrainCommand
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's).");
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
         var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC/ILQL (default 16)." };
+        var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
         var command = new Command("train", "Train an offline RL algorithm (BC, filtered BC, MC Returns, ILQL) on a task and evaluate it.")
         {
-            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta,
+            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak,
         };
         command.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ public static class TrainCommand
                 Beta = parse.GetValue(beta),
                 BcEpochs = parse.GetResult(epochs) is null ? null : parse.GetValue(epochs),
             };
+            if (parse.GetValue(polyak) is { } pa) options = options with { PolyakAlpha = pa };
             if (parse.GetResult(criticSteps) is not null) options = options with { McSteps = parse.GetValue(criticSteps), IlqlSteps = parse.GetValue(criticSteps) };
             var result = RlCommandSupport.WithProgress(parse, progress =>
             {

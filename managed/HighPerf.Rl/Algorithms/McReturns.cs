@@ -19,6 +19,8 @@ public sealed record McReturnsOptions
     public ulong Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
     public int LogEvery { get; init; } = 20;
+    /// <summary>Regress Q onto the cut reward-to-go of truncated episodes too (see <see cref="McReturns"/>).</summary>
+    public bool IncludeTruncated { get; init; }
 }
 
 /// <summary>MC Returns (spec §4.3): one Q head on the frozen BC policy's hidden states, regressed onto the discounted
@@ -28,7 +30,11 @@ public sealed record McReturnsOptions
 ///   G_t  = r_t + γ·G_{t+1}                                   (kernel: hp_mc_returns, per episode)
 ///   L(θ) = mean_t ½ (Q_θ(s_t, a_t) − G_t)²  +  cql · mean_t CE(softmax Q_θ(s_t, ·), a_t)
 /// </code>
-/// The policy is π(a|s) ∝ π_β(a|s)·exp(β·Q(s,a)) (value-guided decoding or Maze re-ranking).</summary>
+/// The policy is π(a|s) ∝ π_β(a|s)·exp(β·Q(s,a)) (value-guided decoding or Maze re-ranking).
+/// <para>Truncated episodes (not done: the Maze behaviour policy stops when it leaves its sub-maze) have no Monte-Carlo
+/// return — their reward-to-go stops at the cut and would make "walk out of the data" look cheap — so their rows get
+/// Q-weight 0 (<see cref="McReturnsOptions.IncludeTruncated"/> = false); the CE term still sees every row. When no
+/// episode of the dataset is complete, every row is used.</para></summary>
 public sealed class McReturns(McReturnsOptions options)
 {
     public McReturnsOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
@@ -41,6 +47,25 @@ public sealed class McReturns(McReturnsOptions options)
         Array.Fill(mask, (byte)1);
         KernelOps.McReturns(data.EpisodeRowOffsets, data.RowReward, mask, gamma, returns);
         return returns;
+    }
+
+    /// <summary>Rows whose episode has a Monte-Carlo return: episodes that ended (done), or all when none did or
+    /// <paramref name="includeTruncated"/>.</summary>
+    public static bool[] CompleteRows(OfflineDataset data, bool includeTruncated)
+    {
+        var keep = new bool[data.RowCount];
+        var any = false;
+        for (var e = 0; e < data.EpisodeCount; e++)
+        {
+            var first = data.EpisodeRowOffsets[e];
+            var last = data.EpisodeRowOffsets[e + 1] - 1;
+            if (last < first) continue;
+            var done = includeTruncated || data.RowDone[last] != 0;
+            any |= data.RowDone[last] != 0;
+            for (var r = first; r <= last; r++) keep[r] = done;
+        }
+        if (!any) Array.Fill(keep, true);
+        return keep;
     }
 
     public TokenCritic CreateCritic(int embeddingSize, int vocabSize)
@@ -59,7 +84,7 @@ public sealed class McReturns(McReturnsOptions options)
         var tokens = new int[n];
         var y = new float[n];
         var w = new float[n];
-        Array.Fill(w, 1f / n); // mean over the action tokens of the batch
+        var complete = CompleteRows(data, o.IncludeTruncated);
         var adamw = new AdamWOptions(o.LearningRate, 0.9f, 0.95f, 1e-8f, 0f);
         for (var step = critic.Steps; step < o.Steps; step++)
         {
@@ -70,6 +95,7 @@ public sealed class McReturns(McReturnsOptions options)
                 var r = rows[i];
                 tokens[i] = data.RowToken[r];
                 y[i] = targets[r];
+                w[i] = complete[r] ? 1f / n : 0f; // mean over the batch's action tokens
                 features.Row(features.RowFeature[r]).CopyTo(x.AsSpan(i * features.Width, features.Width));
             }
             var loss = critic.TrainStep(new CriticBatch { Features = x, Tokens = tokens, QTargets = y, QWeights = w, CqlWeight = o.CqlWeight }, adamw);

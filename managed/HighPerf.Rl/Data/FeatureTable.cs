@@ -2,7 +2,7 @@ using HighPerf.Rl.Policies;
 
 namespace HighPerf.Rl.Data;
 
-/// <summary>The frozen policy's hidden states for every state the critics read: one row per distinct
+/// <summary>The frozen policy's state features (<see cref="PolicyModel.StateFeatures"/>) for every state the critics read: one row per distinct
 /// (segment, position) among the dataset's action-token states and bootstrap states. Computed once (the policy is
 /// frozen, DESIGN D4), so critic training never touches the LM again.</summary>
 public sealed class FeatureTable
@@ -60,7 +60,7 @@ public sealed class FeatureTable
             requests.Add((data.Tokens.AsMemory(data.SegmentOffsets[s], data.SegmentOffsets[s + 1] - data.SegmentOffsets[s]), positions));
             foreach (var p in positions) index[(s, p)] = next++;
         }
-        var features = policy.Outputs(requests, embeddings: true);
+        var features = policy.StateFeatures(requests);
         var rowFeature = new int[data.RowCount];
         var rowBoot = new int[data.RowCount];
         for (var r = 0; r < data.RowCount; r++)
@@ -69,6 +69,6 @@ public sealed class FeatureTable
             var (bs, bp) = data.RowBootstrap[r];
             rowBoot[r] = bs >= 0 ? index[(bs, bp)] : -1;
         }
-        return new FeatureTable(features, policy.EmbeddingSize, rowFeature, rowBoot);
+        return new FeatureTable(features, policy.FeatureWidth, rowFeature, rowBoot);
     }
 }

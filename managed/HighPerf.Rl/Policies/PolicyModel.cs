@@ -119,5 +119,45 @@ public sealed class PolicyModel : IDisposable
         return result;
     }
 
+    /// <summary>Tokens summarised by the bag-of-tokens part of <see cref="StateFeatures"/>.</summary>
+    public const int BagWindow = 32;
+
+    /// <summary>Hash buckets of the bag-of-tokens part of <see cref="StateFeatures"/>.</summary>
+    public const int BagBuckets = 128;
+
+    /// <summary>Width of a critic state feature: hidden state (E) + bag of recent tokens (<see cref="BagBuckets"/>).</summary>
+    public int FeatureWidth => EmbeddingSize + BagBuckets;
+
+    /// <summary>The critics' state features (DESIGN D4, frozen π_β): for each requested position p, the final hidden
+    /// state h_p followed by a hashed bag of the tokens at positions p−W+1..p (counts per bucket, bucket = token·φ ≫ 25).
+    /// The last-token state of a small, briefly trained π_β barely separates states whose prompts differ in a few tokens
+    /// (Maze FO: only the position digits differ, and a tiny BC model learns the action marginal first), so critics on
+    /// it alone rank actions the same everywhere. In LMRL-Gym the heads sit on a trunk fine-tuned with them; the bag is
+    /// the CPU-sized stand-in that lets the heads tell such states apart while the LM stays frozen.</summary>
+    public float[] StateFeatures(IReadOnlyList<(ReadOnlyMemory<int> Tokens, int[] Positions)> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var e = EmbeddingSize;
+        var w = FeatureWidth;
+        var hidden = Outputs(sequences, embeddings: true);
+        var rows = hidden.Length / e;
+        var result = new float[checked(rows * w)];
+        var row = 0;
+        foreach (var (tokens, positions) in sequences)
+        {
+            var span = tokens.Span;
+            foreach (var p in positions)
+            {
+                var dst = result.AsSpan(row * w, w);
+                hidden.AsSpan(row * e, e).CopyTo(dst);
+                for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++) dst[e + Bucket(span[t])] += 1f;
+                row++;
+            }
+        }
+        return result;
+    }
+
+    private static int Bucket(int token) => (int)(((uint)token * 2654435761u) >> 25);
+
     public void Dispose() => ResetContexts();
 }

@@ -98,7 +98,7 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
         var v = new float[n];
         if (_critic is not null)
         {
-            var h = _policy.Outputs(seqs, embeddings: true);
+            var h = _policy.StateFeatures(seqs);
             var heads = _critic.Shape.QHeads;
             var qAll = new float[n * heads];
             _critic.Evaluate(h, labels.ToArray(), qAll, [], _critic.Shape.WithValue ? v : []);

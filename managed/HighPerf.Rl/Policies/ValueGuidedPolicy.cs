@@ -48,7 +48,7 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, f
             }
             else
             {
-                var h = policy.Outputs(seq, embeddings: true);
+                var h = policy.StateFeatures(seq);
                 critic.QLogits(h, -1, q, critic.Shape.WithValue && useValue ? v : []);
                 adjusted = AdjustedLogits(logits, q, useValue ? v[0] : 0f, beta, temperature);
             }

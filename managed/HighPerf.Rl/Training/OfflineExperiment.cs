@@ -70,7 +70,7 @@ public sealed record ExperimentOptions
     /// (one step per pass when they fit one batch, else ⌈segments / batch⌉ steps per pass).</summary>
     public int? BcEpochs { get; init; }
     public float BcLearningRate { get; init; } = 3e-3f;
-    public int BcBatchSequences { get; init; } = 64;
+    public int BcBatchSequences { get; init; } = 128;
     public int McSteps { get; init; } = 600;
     public int IlqlSteps { get; init; } = 1500;
     public int CriticBatchRows { get; init; } = 256;
@@ -81,6 +81,8 @@ public sealed record ExperimentOptions
     public float Gamma { get; init; } = 0.99f;
     public float Tau { get; init; } = 0.95f;
     public float CqlWeight { get; init; } = 0.5f;
+    /// <summary>Polyak rate of ILQL's target Q heads.</summary>
+    public float PolyakAlpha { get; init; } = 0.005f;
     /// <summary>Steps between checkpoints (policy and critic).</summary>
     public int CheckpointEvery { get; init; } = 100;
     public int Threads { get; init; } = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
@@ -116,6 +118,8 @@ public sealed class OfflineExperiment : IDisposable
     private FeatureTable? _features;
     private PolicyModel? _behaviorPolicy;
     private LlamaModel? _behaviorModel;
+    private string? _baseModel;
+    private readonly Dictionary<OfflineAlgorithm, string> _trainedPolicies = [];
 
     public OfflineExperiment(ExperimentOptions options, Action<ExperimentProgress>? progress = null)
     {
@@ -184,12 +188,15 @@ public sealed class OfflineExperiment : IDisposable
     public string BaseModel()
     {
         if (Options.ModelPath is { } given) return given;
+        if (_baseModel is not null) return _baseModel;
         var path = PathOf("base.gguf");
-        if (Options.Resume && File.Exists(path)) return path;
-        var corpus = Episodes().SelectMany(e => e.Trajectory.Items.Select(i => i.Text));
-        TinyModelFactory.Create(path, corpus, Options.TinyModel with { Seed = (ulong)Options.Seed });
-        Report("model", 1, 1, $"tiny model {path}");
-        return path;
+        if (!(Options.Resume && File.Exists(path)))
+        {
+            var corpus = Episodes().SelectMany(e => e.Trajectory.Items.Select(i => i.Text));
+            var info = TinyModelFactory.Create(path, corpus, Options.TinyModel with { Seed = (ulong)Options.Seed });
+            Report("model", 1, 1, $"tiny model {path}: vocabulary {info.VocabSize}, {Options.TinyModel.LayerCount} layers × {Options.TinyModel.EmbeddingSize}");
+        }
+        return _baseModel = path;
     }
 
     // ---------------------------------------------------------------- policies ----------------------------------
@@ -198,6 +205,7 @@ public sealed class OfflineExperiment : IDisposable
     public string TrainPolicy(OfflineAlgorithm which)
     {
         if (which is not (OfflineAlgorithm.Bc or OfflineAlgorithm.FilteredBc)) throw new ArgumentOutOfRangeException(nameof(which));
+        if (_trainedPolicies.TryGetValue(which, out var trained)) return trained;
         var name = which.CliName();
         var path = PathOf($"{name}.gguf");
         var statePath = PathOf($"{name}.state.json");
@@ -222,7 +230,7 @@ public sealed class OfflineExperiment : IDisposable
         if (step >= total)
         {
             Report(name, step, total, "complete (checkpoint)");
-            return path;
+            return _trainedPolicies[which] = path;
         }
         var maxLen = 2;
         for (var s = 0; s < data.SegmentCount; s++) maxLen = Math.Max(maxLen, data.SegmentOffsets[s + 1] - data.SegmentOffsets[s]);
@@ -254,7 +262,7 @@ public sealed class OfflineExperiment : IDisposable
                     AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(new { step = s, task = Task.Name, seed = Options.Seed }));
                 }
             });
-        return path;
+        return _trainedPolicies[which] = path;
     }
 
     private static int NextPow2(int n)
@@ -296,7 +304,7 @@ public sealed class OfflineExperiment : IDisposable
         });
         var ilql = new Ilql(new IlqlOptions
         {
-            Gamma = Options.Gamma, Tau = Options.Tau, CqlWeight = Options.CqlWeight, LearningRate = Options.CriticLearningRate, BatchRows = Options.CriticBatchRows,
+            Gamma = Options.Gamma, Tau = Options.Tau, PolyakAlpha = Options.PolyakAlpha, CqlWeight = Options.CqlWeight, LearningRate = Options.CriticLearningRate, BatchRows = Options.CriticBatchRows,
             Steps = total, HiddenSize = Options.CriticHidden, Beta = Beta, Seed = (ulong)Options.Seed, Threads = Options.Threads,
         });
         if (Options.Resume && File.Exists(path)) critic = TokenCritic.Load(path, Options.Threads);
