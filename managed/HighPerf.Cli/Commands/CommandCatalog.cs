@@ -15,5 +15,6 @@ public static class CommandCatalog
         yield return ChessCommand.Create();
         yield return TrainCommand.Create();
         yield return DemoCommand.Create();
+        yield return ResultsCommand.Create();
     }
 }

@@ -125,15 +125,21 @@ public sealed class PolicyModel : IDisposable
     /// <summary>Hash buckets of the bag-of-tokens part of <see cref="StateFeatures"/>.</summary>
     public const int BagBuckets = 128;
 
-    /// <summary>Width of a critic state feature: hidden state (E) + bag of recent tokens (<see cref="BagBuckets"/>).</summary>
-    public int FeatureWidth => EmbeddingSize + BagBuckets;
+    /// <summary>Hash buckets of the context-identity part of <see cref="StateFeatures"/>.</summary>
+    public const int IdentityBuckets = 512;
+
+    /// <summary>Width of a critic state feature: hidden state (E) + bag of recent tokens + context identity.</summary>
+    public int FeatureWidth => EmbeddingSize + BagBuckets + IdentityBuckets;
 
     /// <summary>The critics' state features (DESIGN D4, frozen π_β): for each requested position p, the final hidden
-    /// state h_p followed by a hashed bag of the tokens at positions p−W+1..p (counts per bucket, bucket = token·φ ≫ 25).
+    /// state h_p, a hashed bag of the tokens at positions p−W+1..p (counts per bucket, bucket = token·φ ≫ 25), and a
+    /// one-hot hashed identity of that whole window (FNV-1a of its tokens, <see cref="IdentityBuckets"/> buckets).
     /// The last-token state of a small, briefly trained π_β barely separates states whose prompts differ in a few tokens
     /// (Maze FO: only the position digits differ, and a tiny BC model learns the action marginal first), so critics on
-    /// it alone rank actions the same everywhere. In LMRL-Gym the heads sit on a trunk fine-tuned with them; the bag is
-    /// the CPU-sized stand-in that lets the heads tell such states apart while the LM stays frozen.</summary>
+    /// it alone rank actions the same everywhere. In LMRL-Gym the heads sit on a trunk fine-tuned with them; the bag
+    /// (which tokens) and the identity (which exact recent context: a per-context table, as the symbolic Maze ablation's
+    /// DQN/CQL have, App. G) are the CPU-sized stand-in that lets the heads separate states and state×action
+    /// interactions while the LM stays frozen. Contexts longer than the window share what the window holds.</summary>
     public float[] StateFeatures(IReadOnlyList<(ReadOnlyMemory<int> Tokens, int[] Positions)> sequences)
     {
         ArgumentNullException.ThrowIfNull(sequences);
@@ -150,7 +156,13 @@ public sealed class PolicyModel : IDisposable
             {
                 var dst = result.AsSpan(row * w, w);
                 hidden.AsSpan(row * e, e).CopyTo(dst);
-                for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++) dst[e + Bucket(span[t])] += 1f;
+                var hash = 2166136261u;
+                for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++)
+                {
+                    dst[e + Bucket(span[t])] += 1f;
+                    hash = unchecked((hash ^ (uint)span[t]) * 16777619u);
+                }
+                dst[e + BagBuckets + (int)(hash % IdentityBuckets)] = 1f;
                 row++;
             }
         }

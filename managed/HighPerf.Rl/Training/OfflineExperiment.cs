@@ -81,6 +81,9 @@ public sealed record ExperimentOptions
     public float Gamma { get; init; } = 0.99f;
     public float Tau { get; init; } = 0.95f;
     public float CqlWeight { get; init; } = 0.5f;
+    /// <summary>MC Returns also regresses onto the cut reward-to-go of truncated episodes (LMRL-Gym's code has no notion of
+    /// truncation); false masks them (see <see cref="McReturns"/>).</summary>
+    public bool McIncludeTruncated { get; init; } = true;
     /// <summary>Polyak rate of ILQL's target Q heads.</summary>
     public float PolyakAlpha { get; init; } = 0.005f;
     /// <summary>Steps between checkpoints (policy and critic).</summary>
@@ -301,6 +304,7 @@ public sealed class OfflineExperiment : IDisposable
         {
             Gamma = Options.Gamma, CqlWeight = Options.CqlWeight, LearningRate = Options.CriticLearningRate, BatchRows = Options.CriticBatchRows,
             Steps = total, HiddenSize = Options.CriticHidden, Beta = Beta, Seed = (ulong)Options.Seed, Threads = Options.Threads,
+            IncludeTruncated = Options.McIncludeTruncated,
         });
         var ilql = new Ilql(new IlqlOptions
         {
