@@ -10,12 +10,12 @@ namespace HighPerf.Cli.Commands;
 /// the paper's (spec §5.1: BC 58.2, %BC 68.9, MC 75.0, ILQL 99.9) and writes report.md/report.json/learning_curve.png.</summary>
 public static class DemoCommand
 {
-    /// <summary>Sizes of the demo (CPU, 2 cores: a few minutes) and of its reduced mode (tests, CI smoke: ~1 minute).</summary>
+    /// <summary>Sizes of the demo (CPU, 2 cores: a few minutes) and of its reduced mode (tests, CI smoke: a few minutes).</summary>
     public static ExperimentOptions Options(string directory, int seed, bool quick) => quick
         ? new ExperimentOptions
         {
             Task = "maze-fo", OutputDirectory = directory, Seed = seed, DatasetEpisodes = 400, EvalEpisodes = 200,
-            BcSteps = 120, McSteps = 200, IlqlSteps = 400, CheckpointEvery = 100,
+            McSteps = 800, IlqlSteps = 2000, CheckpointEvery = 200,
         }
         : new ExperimentOptions { Task = "maze-fo", OutputDirectory = directory, Seed = seed };
 
@@ -23,7 +23,7 @@ public static class DemoCommand
     {
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output directory (default demo-out)." };
         var seed = new Option<int>("--seed", "-s") { Description = "Seed of dataset, models and evaluation.", DefaultValueFactory = _ => 1 };
-        var quick = new Option<bool>("--quick") { Description = "Reduced sizes (smoke test, about a minute)." };
+        var quick = new Option<bool>("--quick") { Description = "Reduced sizes (smoke test, a few minutes)." };
         var command = new Command("demo", "Offline RL end to end on the fully observed Maze: BC, filtered BC, MC Returns, ILQL vs the paper.") { output, seed, quick };
         command.SetAction(parse =>
         {

@@ -25,7 +25,7 @@ public static class TrainCommand
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
         var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC/ILQL (default 16)." };
         var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
-        var mcMask = new Option<bool>("--mc-mask-truncated") { Description = "MC Returns: no Q regression on truncated episodes' cut returns." };
+        var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
         var criticLr = new Option<float?>("--critic-lr") { Description = "AdamW learning rate of the MC/ILQL critic heads." };
         var command = new Command("train", "Train an offline RL algorithm (BC, filtered BC, MC Returns, ILQL) on a task and evaluate it.")
         {
@@ -56,7 +56,7 @@ public static class TrainCommand
                 Beta = parse.GetValue(beta),
                 BcEpochs = parse.GetResult(epochs) is null ? null : parse.GetValue(epochs),
             };
-            if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = false };
+            if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = true };
             if (parse.GetValue(criticLr) is { } clr) options = options with { CriticLearningRate = clr };
             if (parse.GetValue(polyak) is { } pa) options = options with { PolyakAlpha = pa };
             if (parse.GetResult(criticSteps) is not null) options = options with { McSteps = parse.GetValue(criticSteps), IlqlSteps = parse.GetValue(criticSteps) };
