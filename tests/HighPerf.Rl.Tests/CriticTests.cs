@@ -205,7 +205,7 @@ public sealed class CriticTests
         Assert.True(last.V < 0.05 * first.V, $"V loss {first.V} -> {last.V}");
         var q = new float[N * 2];
         c.Evaluate(b.X, b.Tokens, q, [], []);
-        for (var r = 0; r < N; r++) Assert.Equal(b.Y[r], q[2 * r], 1);
+        for (var r = 0; r < N; r++) Assert.Equal(b.Y[r], q[2 * r], tolerance: 0.05); // absolute: decimal-place rounding fails at boundaries (-1.745 vs -1.751)
     }
 
     [Fact]

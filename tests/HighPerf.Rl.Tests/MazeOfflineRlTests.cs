@@ -25,7 +25,7 @@ public sealed class MazeRunFixture : IDisposable
     public static ExperimentOptions SmallOptions(string dir) => new()
     {
         Task = "maze-fo", OutputDirectory = dir, Seed = 3, DatasetEpisodes = 400, EvalEpisodes = 400,
-        BcSteps = 120, McSteps = 800, IlqlSteps = 2000, CheckpointEvery = 200, Threads = 2,
+        BcSteps = 120, McSteps = 1500, IlqlSteps = 2000, CheckpointEvery = 200, Threads = 2,
     };
 
     public string Directory { get; }
@@ -102,7 +102,7 @@ public sealed class MazeOfflineRlTests(MazeRunFixture run) : IClassFixture<MazeR
         using var trainer = new WeightedTrainer(model, new WeightedTrainerOptions { MaxSequenceLength = 128, SequencesPerMicroBatch = 8, Threads = 2, Normalizer = (float)n });
         var weighted = seqs.Select(s => s.Sequence with { Weights = [.. s.Sequence.Weights.Select(w => w * s.Multiplicity)] }).ToList();
         var r = trainer.Evaluate(weighted);
-        Assert.Equal(reference, r.Loss, 3);
+        Assert.Equal(reference, r.Loss, tolerance: 1e-3);
     }
 
     /// <summary>MC targets: G_t = r_t + γ·G_{t+1} per episode over action tokens, and truncated episodes carry no
@@ -122,10 +122,10 @@ public sealed class MazeOfflineRlTests(MazeRunFixture run) : IClassFixture<MazeR
             for (var r = data.EpisodeRowOffsets[e + 1] - 1; r >= data.EpisodeRowOffsets[e]; r--)
             {
                 acc = data.RowReward[r] + 0.99 * acc;
-                Assert.Equal(acc, g[r], 3);
+                Assert.Equal(acc, g[r], tolerance: 1e-3);
                 Assert.Equal(episodes[e].Done, complete[r]);
             }
-            Assert.Equal(episodes[e].Return, data.RowReward.AsSpan(data.EpisodeRowOffsets[e], data.EpisodeRowOffsets[e + 1] - data.EpisodeRowOffsets[e]).ToArray().Sum(x => (double)x), 3);
+            Assert.Equal(episodes[e].Return, data.RowReward.AsSpan(data.EpisodeRowOffsets[e], data.EpisodeRowOffsets[e + 1] - data.EpisodeRowOffsets[e]).ToArray().Sum(x => (double)x), tolerance: 1e-3);
         }
     }
 

@@ -44,11 +44,10 @@ public static class ResultsCommand
                 for (var seed = 1; seed <= seedCount; seed++)
                 {
                     var dir = Path.Combine(root, $"{task}-s{seed}");
-                    var opts = DemoCommand.Options(dir, seed, parse.GetValue(quick)) with { Task = task };
+                    // Resume: a seed whose checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
+                    var opts = DemoCommand.Options(dir, seed, parse.GetValue(quick)) with { Task = task, Resume = true };
                     if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
-                    else if (!parse.GetValue(quick)) opts = opts with { EvalEpisodes = null };
                     if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
-                    else if (!parse.GetValue(quick)) opts = opts with { DatasetEpisodes = null };
                     o.WriteLine($"== {task} seed {seed} → {dir}");
                     var results = RlCommandSupport.WithProgress(parse, progress =>
                     {
