@@ -13,5 +13,8 @@ public static class CommandCatalog
         yield return DatasetCommand.Create();
         yield return EvalCommand.Create();
         yield return ChessCommand.Create();
+        yield return TrainCommand.Create();
+        yield return DemoCommand.Create();
+        yield return ResultsCommand.Create();
     }
 }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using HighPerf.Gym.Core;
+using HighPerf.Rl.Reporting;
+using HighPerf.Rl.Training;
+
+namespace HighPerf.Cli.Commands;
+
+/// <summary>`highperf results [--tasks maze-fo,maze-po,...] [--seeds 3] [--out results.md] [--work dir] [--quick]`:
+/// runs BC, filtered BC, MC Returns and ILQL on each task for each seed (the demo's CPU sizes, or its reduced sizes
+/// with --quick) and writes the normalized-score table (mean ± standard error over seeds) beside the paper's Table 2,
+/// with run times — docs/results.md is this command's output. Seeds already run are reused from --work.</summary>
+public static class ResultsCommand
+{
+    public static Command Create()
+    {
+        var tasks = new Option<string>("--tasks") { Description = "Comma-separated task names.", DefaultValueFactory = _ => "maze-fo" };
+        var seeds = RlCommandSupport.PositiveIntOption("--seeds", "Seeds per task (1..N).", 3);
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Markdown file to write (default results.md)." };
+        var work = new Option<DirectoryInfo?>("--work") { Description = "Where the runs go (default runs/results)." };
+        var quick = new Option<bool>("--quick") { Description = "The demo's reduced sizes." };
+        var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol, or the reduced size).");
+        var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's, or the reduced size).");
+        var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL}, mean ± SE over seeds, beside the paper's Table 2.")
+        {
+            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes,
+        };
+        command.SetAction(parse =>
+        {
+            var names = parse.GetValue(tasks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var n in names)
+                if (GymCommandSupport.ResolveTask(parse, n) is null) return GymCommandSupport.UsageError;
+            var seedCount = parse.GetValue(seeds);
+            var root = parse.GetValue(work)?.FullName ?? Path.GetFullPath(Path.Combine("runs", "results"));
+            var outPath = parse.GetValue(output)?.FullName ?? Path.GetFullPath("results.md");
+            var o = parse.InvocationConfiguration.Output;
+            var rows = new List<(string Task, OfflineAlgorithm Algo, List<AlgorithmResult> Runs)>();
+            var clock = Stopwatch.StartNew();
+            foreach (var task in names)
+            {
+                var perAlgo = OfflineAlgorithms.All.ToDictionary(a => a, _ => new List<AlgorithmResult>());
+                for (var seed = 1; seed <= seedCount; seed++)
+                {
+                    var dir = Path.Combine(root, $"{task}-s{seed}");
+                    // Resume: a seed whose checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
+                    var opts = DemoCommand.Options(dir, seed, parse.GetValue(quick)) with { Task = task, Resume = true };
+                    if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
+                    if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
+                    o.WriteLine($"== {task} seed {seed} → {dir}");
+                    var results = RlCommandSupport.WithProgress(parse, progress =>
+                    {
+                        using var exp = new OfflineExperiment(opts, progress);
+                        var list = OfflineAlgorithms.All.Select(exp.Run).ToList();
+                        exp.WriteLearningCurve();
+                        return list;
+                    });
+                    ExperimentReport.Write(dir, $"{task} seed {seed}", opts, results, results.Sum(r => r.TrainSeconds + r.EvalSeconds));
+                    foreach (var r in results) perAlgo[r.Algorithm].Add(r);
+                }
+                foreach (var a in OfflineAlgorithms.All) rows.Add((task, a, perAlgo[a]));
+            }
+            var md = Table(rows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds);
+            AtomicFile.WriteAllText(outPath, md);
+            o.WriteLine();
+            o.Write(md);
+            o.WriteLine($"written: {outPath}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Mean ± SE over seeds (SE = sample std / √n) of the normalized scores; raw returns when the task has no
+    /// normalization.</summary>
+    public static string Table(IReadOnlyList<(string Task, OfflineAlgorithm Algo, List<AlgorithmResult> Runs)> rows, int seeds, bool quick, double seconds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"| task | algorithm | normalized score (mean ± SE, {seeds} seeds) | paper (Table 2) | success | train s / seed | eval s / seed |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var (task, algo, runs) in rows)
+        {
+            var scores = runs.Select(r => r.Evaluation.NormalizedScore ?? r.Evaluation.ReturnMean).ToArray();
+            var mean = scores.Average();
+            var se = scores.Length > 1 ? Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / (scores.Length - 1) / scores.Length) : double.NaN;
+            var paper = PaperScores.Get(task, algo);
+            sb.AppendLine(inv, $"| {task} | {algo.PaperLabel()} | {mean:F1} ± {se:F1} | {(paper is { } p ? p.ToString("F1", inv) : "–")} | {runs.Average(r => r.Evaluation.SuccessRate):P0} | {runs.Average(r => r.TrainSeconds):F0} | {runs.Average(r => r.EvalSeconds):F0} |");
+        }
+        sb.AppendLine().AppendLine(inv, $"Sizes: {(quick ? "the demo's reduced sizes (--quick)" : "the demo's CPU defaults")}; total wall time {seconds / 60:F1} min on this machine ({Environment.ProcessorCount} cores).");
+        return sb.ToString();
+    }
+}

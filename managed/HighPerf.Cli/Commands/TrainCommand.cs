@@ -1,0 +1,78 @@
+using System.CommandLine;
+using HighPerf.Rl.Training;
+
+namespace HighPerf.Cli.Commands;
+
+/// <summary>`highperf train --task T --algo bc|filtered-bc|mc|ilql [--model m.gguf] [--out dir] [--resume] [--seed S]
+/// [--epochs E | --bc-steps N] [--critic-steps N] [--dataset-episodes N] [--eval-episodes N]`: generates the task's
+/// offline dataset, trains the algorithm (MC/ILQL train the BC policy π_β first), evaluates it with the paper's protocol
+/// and writes checkpoints, metrics (JSONL + TensorBoard), a learning-curve PNG and the evaluation report to --out.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var task = GymCommandSupport.TaskOption();
+        var algo = new Option<string>("--algo", "-a") { Description = "bc, filtered-bc, mc or ilql.", Required = true };
+        algo.AcceptOnlyFromAmong([.. OfflineAlgorithms.All.Select(a => a.CliName())]);
+        var model = new Option<FileInfo?>("--model", "-m") { Description = "Start from this GGUF (F32 weights). Default: a tiny model generated from the dataset's text." };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output directory (default runs/<task>-<algo>-s<seed>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoints in --out." };
+        var seed = new Option<int>("--seed", "-s") { Description = "Seed of the dataset, model initialisation and sampling.", DefaultValueFactory = _ => 1 };
+        var epochs = RlCommandSupport.PositiveIntOption("--epochs", "BC passes over the dataset's distinct segments (overrides --bc-steps).");
+        var bcSteps = RlCommandSupport.PositiveIntOption("--bc-steps", "BC optimizer steps.", 300);
+        var criticSteps = RlCommandSupport.PositiveIntOption("--critic-steps", "MC/ILQL critic steps (default MC 600, ILQL 1500).");
+        var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's).");
+        var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
+        var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC/ILQL (default 16)." };
+        var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
+        var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
+        var criticLr = new Option<float?>("--critic-lr") { Description = "AdamW learning rate of the MC/ILQL critic heads." };
+        var command = new Command("train", "Train an offline RL algorithm (BC, filtered BC, MC Returns, ILQL) on a task and evaluate it.")
+        {
+            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak, criticLr, mcMask,
+        };
+        command.SetAction(parse =>
+        {
+            var def = GymCommandSupport.ResolveTask(parse, parse.GetValue(task)!);
+            if (def is null) return GymCommandSupport.UsageError;
+            var a = OfflineAlgorithms.Parse(parse.GetValue(algo)!);
+            var s = parse.GetValue(seed);
+            var dir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"{def.Name}-{a.CliName()}-s{s}"));
+            if (parse.GetValue(model) is { } m && !m.Exists)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: model '{m.FullName}' does not exist");
+                return GymCommandSupport.UsageError;
+            }
+            var options = new ExperimentOptions
+            {
+                Task = def.Name,
+                OutputDirectory = dir,
+                Seed = s,
+                ModelPath = parse.GetValue(model)?.FullName,
+                Resume = parse.GetValue(resume),
+                DatasetEpisodes = parse.GetResult(datasetEpisodes) is null ? null : parse.GetValue(datasetEpisodes),
+                EvalEpisodes = parse.GetResult(evalEpisodes) is null ? null : parse.GetValue(evalEpisodes),
+                BcSteps = parse.GetValue(bcSteps),
+                Beta = parse.GetValue(beta),
+                BcEpochs = parse.GetResult(epochs) is null ? null : parse.GetValue(epochs),
+            };
+            if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = true };
+            if (parse.GetValue(criticLr) is { } clr) options = options with { CriticLearningRate = clr };
+            if (parse.GetValue(polyak) is { } pa) options = options with { PolyakAlpha = pa };
+            if (parse.GetResult(criticSteps) is not null) options = options with { McSteps = parse.GetValue(criticSteps), IlqlSteps = parse.GetValue(criticSteps) };
+            var result = RlCommandSupport.WithProgress(parse, progress =>
+            {
+                using var exp = new OfflineExperiment(options, progress);
+                var r = exp.Run(a);
+                exp.WriteLearningCurve();
+                return r;
+            });
+            var o = parse.InvocationConfiguration.Output;
+            o.WriteLine();
+            o.Write(ExperimentReport.Markdown($"highperf train {def.Name} {a.CliName()}", options, [result], result.TrainSeconds + result.EvalSeconds));
+            o.WriteLine($"output: {dir} (checkpoints, metrics.jsonl, tensorboard/, learning_curve.png, eval-{a.CliName()}.json/.md)");
+            return 0;
+        });
+        return command;
+    }
+}

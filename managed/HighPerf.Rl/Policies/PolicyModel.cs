@@ -1,0 +1,175 @@
+using HighPerf.Gym.Core;
+using HighPerf.Llama;
+using HighPerf.Llama.Native;
+
+namespace HighPerf.Rl.Policies;
+
+/// <summary>A policy LM behind the HighPerf.Llama façade, seen the way the RL code needs it: item tokenization
+/// (no special tokens, items one at a time, spec §1.1), per-token hidden states (pooling NONE, the critics' features,
+/// DESIGN D4) and per-token logits. Several sequences are packed into one decode (one KV sequence each), and the
+/// KV cache is cleared between packs. Not thread-safe.</summary>
+public sealed class PolicyModel : IDisposable
+{
+    private readonly int _threads;
+    private LlamaContext? _embeddingContext;
+    private LlamaContext? _logitContext;
+    private const int PackSequences = 8;
+    private const int PackTokens = 512;
+
+    public PolicyModel(LlamaModel model, int threads = 2)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        _threads = threads;
+    }
+
+    public LlamaModel Model { get; }
+    public int VocabSize => Model.VocabSize;
+    public int EmbeddingSize => Model.EmbeddingSize;
+
+    /// <summary>The token prepended to every LM input, when the model asks for one.</summary>
+    public int? Bos => Model.Tokenizer.AddBos ? Model.Tokenizer.Bos : null;
+
+    public TextTokenizer Tokenizer => text => Model.Tokenizer.Tokenize(text, addSpecial: false);
+
+    /// <summary>Drops the inference contexts (after the weights changed through training, or to free memory).</summary>
+    public void ResetContexts()
+    {
+        _embeddingContext?.Dispose();
+        _embeddingContext = null;
+        _logitContext?.Dispose();
+        _logitContext = null;
+    }
+
+    private LlamaContext Context(bool embeddings, int maxLength)
+    {
+        ref var slot = ref embeddings ? ref _embeddingContext : ref _logitContext;
+        var perSeq = Math.Max(64, NextPow2(maxLength));
+        if (slot is not null && slot.SequenceContextSize >= maxLength) return slot;
+        slot?.Dispose();
+        slot = Model.CreateContext(new LlamaContextOptions
+        {
+            ContextSize = perSeq * PackSequences,
+            BatchSize = Math.Max(PackTokens, perSeq),
+            MicroBatchSize = Math.Max(PackTokens, perSeq),
+            SequenceCount = PackSequences,
+            Embeddings = embeddings,
+            Threads = _threads,
+            BatchThreads = _threads,
+            KeyType = GgmlType.F32,
+            ValueType = GgmlType.F32,
+        });
+        return slot;
+    }
+
+    private static int NextPow2(int n)
+    {
+        var p = 1;
+        while (p < n) p <<= 1;
+        return p;
+    }
+
+    /// <summary>For each sequence, the rows at <c>positions</c> of its per-token output (hidden states [E] when
+    /// <paramref name="embeddings"/>, else logits [V]) are written consecutively into the returned matrix, in input order.</summary>
+    public float[] Outputs(IReadOnlyList<(ReadOnlyMemory<int> Tokens, int[] Positions)> sequences, bool embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var width = embeddings ? EmbeddingSize : VocabSize;
+        long rows = 0;
+        var maxLen = 1;
+        foreach (var (tokens, positions) in sequences)
+        {
+            if (tokens.Length == 0) throw new ArgumentException("empty sequence");
+            foreach (var p in positions)
+                if ((uint)p >= (uint)tokens.Length) throw new ArgumentOutOfRangeException(nameof(sequences), p, "position outside its sequence");
+            rows += positions.Length;
+            maxLen = Math.Max(maxLen, tokens.Length);
+        }
+        var result = new float[checked(rows * width)];
+        var ctx = Context(embeddings, maxLen);
+        using var batch = new LlamaBatch(ctx.BatchSize);
+        var outRow = 0L;
+        var i = 0;
+        var pack = new List<(int Seq, int Start, int[] Positions)>(PackSequences);
+        while (i < sequences.Count)
+        {
+            ctx.ClearMemory();
+            batch.Clear();
+            pack.Clear();
+            while (i < sequences.Count && pack.Count < PackSequences && batch.Count + sequences[i].Tokens.Length <= ctx.BatchSize)
+            {
+                var (tokens, positions) = sequences[i];
+                var start = batch.Count;
+                var wanted = new HashSet<int>(positions);
+                var span = tokens.Span;
+                for (var t = 0; t < span.Length; t++) batch.Add(span[t], t, pack.Count, wanted.Contains(t));
+                pack.Add((pack.Count, start, positions));
+                i++;
+            }
+            if (pack.Count == 0) throw new InvalidOperationException($"a sequence of {sequences[i].Tokens.Length} tokens does not fit the batch of {ctx.BatchSize}");
+            ctx.Decode(batch);
+            foreach (var (_, start, positions) in pack)
+                foreach (var p in positions)
+                {
+                    var src = embeddings ? ctx.GetEmbeddings(start + p) : ctx.GetLogits(start + p);
+                    src.CopyTo(result.AsSpan((int)(outRow * width), width));
+                    outRow++;
+                }
+        }
+        ctx.ClearMemory();
+        return result;
+    }
+
+    /// <summary>Tokens summarised by the bag-of-tokens part of <see cref="StateFeatures"/>.</summary>
+    public const int BagWindow = 32;
+
+    /// <summary>Hash buckets of the bag-of-tokens part of <see cref="StateFeatures"/>.</summary>
+    public const int BagBuckets = 128;
+
+    /// <summary>Hash buckets of the context-identity part of <see cref="StateFeatures"/>.</summary>
+    public const int IdentityBuckets = 512;
+
+    /// <summary>Width of a critic state feature: hidden state (E) + bag of recent tokens + context identity.</summary>
+    public int FeatureWidth => EmbeddingSize + BagBuckets + IdentityBuckets;
+
+    /// <summary>The critics' state features (DESIGN D4, frozen π_β): for each requested position p, the final hidden
+    /// state h_p, a hashed bag of the tokens at positions p−W+1..p (counts per bucket, bucket = token·φ ≫ 25), and a
+    /// one-hot hashed identity of that whole window (FNV-1a of its tokens, <see cref="IdentityBuckets"/> buckets).
+    /// The last-token state of a small, briefly trained π_β barely separates states whose prompts differ in a few tokens
+    /// (Maze FO: only the position digits differ, and a tiny BC model learns the action marginal first), so critics on
+    /// it alone rank actions the same everywhere. In LMRL-Gym the heads sit on a trunk fine-tuned with them; the bag
+    /// (which tokens) and the identity (which exact recent context: a per-context table, as the symbolic Maze ablation's
+    /// DQN/CQL have, App. G) are the CPU-sized stand-in that lets the heads separate states and state×action
+    /// interactions while the LM stays frozen. Contexts longer than the window share what the window holds.</summary>
+    public float[] StateFeatures(IReadOnlyList<(ReadOnlyMemory<int> Tokens, int[] Positions)> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var e = EmbeddingSize;
+        var w = FeatureWidth;
+        var hidden = Outputs(sequences, embeddings: true);
+        var rows = hidden.Length / e;
+        var result = new float[checked(rows * w)];
+        var row = 0;
+        foreach (var (tokens, positions) in sequences)
+        {
+            var span = tokens.Span;
+            foreach (var p in positions)
+            {
+                var dst = result.AsSpan(row * w, w);
+                hidden.AsSpan(row * e, e).CopyTo(dst);
+                var hash = 2166136261u;
+                for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++)
+                {
+                    dst[e + Bucket(span[t])] += 1f;
+                    hash = unchecked((hash ^ (uint)span[t]) * 16777619u);
+                }
+                dst[e + BagBuckets + (int)(hash % IdentityBuckets)] = 1f;
+                row++;
+            }
+        }
+        return result;
+    }
+
+    private static int Bucket(int token) => (int)(((uint)token * 2654435761u) >> 25);
+
+    public void Dispose() => ResetContexts();
+}
