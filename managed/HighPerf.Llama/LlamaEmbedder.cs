@@ -44,33 +44,12 @@ public sealed class LlamaEmbedder : IDisposable
             Model.Tokenizer.ValidateTokens(q, nameof(sequences));
             result[s] = new float[q.Length * d];
         }
-        int next = 0;
-        while (next < sequences.Count)
+        // Embeddings mode makes every token an output anyway; ask for all of them explicitly.
+        PackedDecoder.DecodeAll(_context, _batch, sequences, static (_, _) => true, rows =>
         {
-            _context.ClearMemory();
-            int count = Math.Min(_context.SequenceCount, sequences.Count - next);
-            var fed = new int[count];
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                _batch.Clear();
-                var rows = new List<(int Seq, int Pos, int Index)>();
-                for (int k = 0; k < count && _batch.Count < _batch.Capacity; k++)
-                {
-                    var q = sequences[next + k];
-                    while (fed[k] < q.Length && _batch.Count < _batch.Capacity)
-                    {
-                        rows.Add((k, fed[k], _batch.Add(q[fed[k]], fed[k], k, true)));
-                        fed[k]++;
-                    }
-                }
-                if (_batch.Count == 0) break;
-                _context.Decode(_batch, cancellationToken);
-                foreach (var (k, pos, idx) in rows)
-                    _context.GetEmbeddings(idx).CopyTo(result[next + k].AsSpan(pos * d, d));
-            }
-            next += count;
-        }
+            foreach (var row in rows)
+                _context.GetEmbeddings(row.BatchIndex).CopyTo(result[row.Sequence].AsSpan(row.Position * d, d));
+        }, cancellationToken);
         return result;
     }
 

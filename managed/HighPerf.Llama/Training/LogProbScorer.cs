@@ -64,64 +64,36 @@ public sealed class LogProbScorer : IDisposable
             Model.Tokenizer.ValidateTokens(q, nameof(sequences));
             result[s] = new float[q.Length - 1];
         }
-        var rows = new List<(int Seq, int Pos, int Index)>(_batch.Capacity);
-        int next = 0;
-        while (next < sequences.Count)
-        {
-            _context.ClearMemory();
-            // Sequences in this round, one KV sequence each; tokens streamed in n_batch chunks.
-            int count = Math.Min(_context.SequenceCount, sequences.Count - next);
-            var fed = new int[count];
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                _batch.Clear();
-                rows.Clear();
-                for (int k = 0; k < count && _batch.Count < _batch.Capacity; k++)
-                {
-                    var q = sequences[next + k];
-                    while (fed[k] < q.Length && _batch.Count < _batch.Capacity)
-                    {
-                        int pos = fed[k];
-                        bool output = pos < q.Length - 1;
-                        int idx = _batch.Add(q[pos], pos, k, output);
-                        if (output) rows.Add((k, pos, idx));
-                        fed[k]++;
-                    }
-                }
-                if (_batch.Count == 0) break;
-                _context.Decode(_batch, cancellationToken);
-                ReduceRows(rows, sequences, next, result);
-            }
-            next += count;
-        }
+        // The last token predicts nothing inside the sequence: every other position is an output row.
+        PackedDecoder.DecodeAll(_context, _batch, sequences, static (q, pos) => pos < q.Length - 1,
+            rows => ReduceRows(rows, sequences, result), cancellationToken);
         return result;
     }
 
     /// <summary>Log-probabilities of the decoded output rows: the kernel runs once per run of rows that lie one after
     /// another in llama.cpp's logits buffer (it keeps outputs in batch order, so normally once per decode).</summary>
-    private void ReduceRows(List<(int Seq, int Pos, int Index)> rows, IReadOnlyList<int[]> sequences, int first, float[][] result)
+    private void ReduceRows(List<DecodedRow> rows, IReadOnlyList<int[]> sequences, float[][] result)
     {
         int vocab = _context.VocabSize;
         int r = 0;
         while (r < rows.Count)
         {
-            ref float head = ref MemoryMarshal.GetReference(_context.GetLogits(rows[r].Index));
+            ref float head = ref MemoryMarshal.GetReference(_context.GetLogits(rows[r].BatchIndex));
             int n = 1;
             while (r + n < rows.Count &&
-                   Unsafe.ByteOffset(ref head, ref MemoryMarshal.GetReference(_context.GetLogits(rows[r + n].Index))) == (nint)n * vocab * sizeof(float))
+                   Unsafe.ByteOffset(ref head, ref MemoryMarshal.GetReference(_context.GetLogits(rows[r + n].BatchIndex))) == (nint)n * vocab * sizeof(float))
                 n++;
             for (int j = 0; j < n; j++)
             {
-                var (k, pos, _) = rows[r + j];
-                _labels[j] = sequences[first + k][pos + 1];
+                var row = rows[r + j];
+                _labels[j] = sequences[row.Sequence][row.Position + 1];
             }
             Vocabulary.LogProbs(MemoryMarshal.CreateReadOnlySpan(ref head, n * vocab), n, vocab, _labels.AsSpan(0, n),
                 _logProbs.AsSpan(0, n), backend: Backend);
             for (int j = 0; j < n; j++)
             {
-                var (k, pos, _) = rows[r + j];
-                result[first + k][pos] = _logProbs[j];
+                var row = rows[r + j];
+                result[row.Sequence][row.Position] = _logProbs[j];
             }
             r += n;
         }
