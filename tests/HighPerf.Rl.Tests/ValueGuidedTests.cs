@@ -39,7 +39,7 @@ public sealed class ValueGuidedTests
         Assert.Equal(-1.5 - 48, new ReRankScore(1, 16, false).Score(s));
         var rng = new Random(1);
         var counts = new int[3];
-        for (var i = 0; i < 3000; i++) counts[ReRankerPolicy.SampleSoftmax([0.0, Math.Log(2), double.NegativeInfinity], rng)]++;
+        for (var i = 0; i < 3000; i++) counts[Sampling.SampleSoftmax([0.0, Math.Log(2), double.NegativeInfinity], rng)]++;
         Assert.Equal(0, counts[2]);
         Assert.InRange(counts[1] / (double)counts[0], 1.7, 2.3);
     }

@@ -52,7 +52,7 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
         {
             var stats = _cache[Key(requests[i].History)];
             for (var c = 0; c < scores.Length; c++) scores[c] = Score.Score(stats[c]);
-            result[i] = _candidates[Greedy ? ArgMax(scores) : SampleSoftmax(scores, requests[i].Rng)];
+            result[i] = _candidates[Greedy ? ArgMax(scores) : Sampling.SampleSoftmax(scores, requests[i].Rng)];
         }
         return result;
     }
@@ -123,21 +123,5 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
         var best = 0;
         for (var i = 1; i < s.Length; i++) if (s[i] > s[best]) best = i;
         return best;
-    }
-
-    /// <summary>Samples i ∝ exp(s_i) (max-shifted for stability).</summary>
-    public static int SampleSoftmax(ReadOnlySpan<double> s, Random rng)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var x in s) max = Math.Max(max, x);
-        var total = 0.0;
-        foreach (var x in s) total += Math.Exp(x - max);
-        var u = rng.NextDouble() * total;
-        for (var i = 0; i < s.Length; i++)
-        {
-            u -= Math.Exp(s[i] - max);
-            if (u <= 0) return i;
-        }
-        return s.Length - 1;
     }
 }

@@ -52,7 +52,7 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, f
                 critic.QLogits(h, -1, q, critic.Shape.WithValue && useValue ? v : []);
                 adjusted = AdjustedLogits(logits, q, useValue ? v[0] : 0f, beta, temperature);
             }
-            var next = Sample(adjusted, rng);
+            var next = Sampling.SampleSoftmax(adjusted, rng);
             tokens.Add(next);
             if (next == newline) break;
             generated.Add(next);
@@ -60,18 +60,4 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, f
         return policy.Model.Tokenizer.Detokenize(generated.ToArray()) + "\n";
     }
 
-    private static int Sample(ReadOnlySpan<float> logits, Random rng)
-    {
-        var max = float.NegativeInfinity;
-        foreach (var x in logits) max = MathF.Max(max, x);
-        var total = 0.0;
-        foreach (var x in logits) total += Math.Exp(x - max);
-        var u = rng.NextDouble() * total;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            u -= Math.Exp(logits[i] - max);
-            if (u <= 0) return i;
-        }
-        return logits.Length - 1;
-    }
 }
