@@ -9,15 +9,6 @@ public static class ChessTasks
     public const string ChessName = "chess";
     public const string EndgamesName = "endgames";
 
-    /// <summary>Normalization constants (P24 Table 5): (min, dataset average, max).</summary>
-    public static readonly (double Min, double Average, double Max) ChessNormalization = (-401, 0.21, 1);
-    public static readonly (double Min, double Average, double Max) EndgamesNormalization = (-1, 0.586, 1);
-
-    /// <summary>Paper Table 1 rows: trajectories, avg length, std length, success rate, avg return, std return.</summary>
-    public static readonly (double Trajectories, double AvgLength, double StdLength, double SuccessRate, double AvgReturn, double StdReturn)
-        ChessPaperStatistics = (625_000, 46.7, 18.16, 0.60, 0.210, 0.970),
-        EndgamesPaperStatistics = (97_756, 11.9, 12.0, 0.59, 0.586, 0.492);
-
     /// <summary>Evaluation protocol sizes (P24 E.2, E.3): 1,000 games; 645 positions, one game each.</summary>
     public const int ChessEvalEpisodes = 1000;
     public const int EndgamesEvalEpisodes = 645;
@@ -44,8 +35,4 @@ public static class ChessTasks
         var list = positions.ToArray();
         return new(seed => list[(int)((uint)seed % (uint)list.Length)], new StockfishMover(opponent ?? StockfishOptions.Opponent), options);
     }
-
-    /// <summary>Normalized score (spec §3): 50 at the dataset average, 100 at max, floored at 0.</summary>
-    public static double Normalize(double raw, (double Min, double Average, double Max) c) =>
-        Math.Max(0, raw >= c.Average ? 50 + 50 * (raw - c.Average) / (c.Max - c.Average) : 50 * (raw - c.Min) / (c.Average - c.Min));
 }

@@ -9,20 +9,19 @@ public static class DialogueTaskDefinitions
 {
     public static TaskDefinition TwentyQuestions() => Create("twenty-questions", DialogueTasks.TwentyQuestions,
         "Twenty Questions: guess one of 158 objects with yes/no questions (20 questions, −1 each, 0 for the correct guess).",
-        NormalizationConstants.TwentyQuestions, null, GuessedCorrectly);
+        GuessedCorrectly);
 
     public static TaskDefinition GuessMyCity() => Create("guess-my-city", DialogueTasks.GuessMyCity,
         "Guess My City: find one of 100 cities with free-form questions to an oracle that never names it (20 questions).",
-        NormalizationConstants.GuessMyCity, null, GuessedCorrectly);
+        GuessedCorrectly);
 
     public static TaskDefinition CarDealer() => Create("car-dealer", DialogueTasks.CarDealer,
         "Car Dealer: sell a car to a simulated buyer persona with a budget and preferences; reward from the sale.",
-        null, NormalizationConstants.CarDealerNote, null);
+        null);
 
-    private static TaskDefinition Create(string name, string task, string description, NormalizationConstants? normalization,
-        string? note, Func<TextTrajectory, bool>? success)
+    private static TaskDefinition Create(string name, string task, string description, Func<TextTrajectory, bool>? success)
     {
-        var paper = DialogueTasks.PaperStats(task);
+        var normalization = DialogueTasks.Normalization(task);
         return new TaskDefinition
         {
             Name = name,
@@ -35,13 +34,13 @@ public static class DialogueTaskDefinitions
                 ["expert"] = _ => DialogueTasks.CreatePolicy(task, DialoguePolicyKind.Expert),
             },
             Normalization = normalization,
-            NormalizationNote = note,
+            NormalizationNote = normalization is null ? NormalizationConstants.CarDealerNote : null,
             FilteredBc = FilteredBcRule.Top(DialogueTasks.FilteredBcTopFraction),
             Success = success,
             EvalEpisodes = 32,
             DatasetEpisodes = 1000,
-            PaperDatasetSize = paper.Trajectories,
-            PaperStatistics = new(paper.Trajectories, paper.AvgLength, paper.StdLength, paper.SuccessRate, paper.AvgReturn, paper.StdReturn),
+            PaperDatasetSize = (int)DialogueTasks.PaperStats(task).Trajectories,
+            PaperStatistics = DialogueTasks.PaperStats(task),
             Dataset = (n, seed) => DialogueTasks.GenerateEpisodes(task, n, seed).Select(e =>
                 new EpisodeRecord(name, e.Seed, new TextTrajectory([.. e.History.Items], [.. e.ItemRewards], e.Done), e.Success)),
         };

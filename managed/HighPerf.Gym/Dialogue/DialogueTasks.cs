@@ -3,6 +3,7 @@ using HighPerf.Gym.Core;
 using HighPerf.Gym.Dialogue.CarDealer;
 using HighPerf.Gym.Dialogue.GuessMyCity;
 using HighPerf.Gym.Dialogue.TwentyQuestions;
+using HighPerf.Gym.Evaluation;
 
 namespace HighPerf.Gym.Dialogue;
 
@@ -16,22 +17,6 @@ public enum DialoguePolicyKind
     /// <summary>The knowledge-base expert (binary-search questioner, competent seller).</summary>
     Expert,
 }
-
-/// <summary>LMRL-Gym score normalization constants [P24 Table 5]: 0 = <see cref="Min"/>, 50 = <see cref="DatasetAverage"/>,
-/// 100 = <see cref="Max"/>. Null when the paper leaves them blank (Car Dealer).</summary>
-public sealed record DialogueNormalization(double Min, double? DatasetAverage, double? Max)
-{
-    /// <summary>The piecewise normalization of spec §3; scores below min are reported as 0. Null if the constants are unknown.</summary>
-    public double? Normalize(double raw)
-    {
-        if (DatasetAverage is not { } avg || Max is not { } max) return null;
-        var score = raw >= avg ? 50 + 50 * (raw - avg) / (max - avg) : 50 * (raw - Min) / (avg - Min);
-        return Math.Max(0, score);
-    }
-}
-
-/// <summary>The paper's Table 1 statistics of a task's offline dataset.</summary>
-public sealed record PaperDatasetStats(int Trajectories, double AvgLength, double StdLength, double SuccessRate, double AvgReturn, double StdReturn);
 
 /// <summary>Registration surface of the dialogue tasks (Twenty Questions, Guess My City, Car Dealer): names, factories for
 /// environments and reference policies, horizons, normalization constants, the filtered-BC rule, evaluation and dataset
@@ -55,15 +40,18 @@ public static class DialogueTasks
         _ => throw Unknown(task),
     };
 
-    public static DialogueNormalization Normalization(string task) => task switch
+    /// <summary>The paper's normalization constants (Table 5); null for Car Dealer, whose average and max the paper
+    /// leaves blank (spec §2.8, <see cref="NormalizationConstants.CarDealerNote"/>).</summary>
+    public static NormalizationConstants? Normalization(string task) => task switch
     {
-        TwentyQuestions => new(-20, -17.3, -12.6),
-        GuessMyCity => new(-20, -18.8, -8.56),
-        CarDealer => new(0, null, null), // Table 5 leaves avg/max blank; not recoverable from the paper (spec §2.8)
+        TwentyQuestions => NormalizationConstants.TwentyQuestions,
+        GuessMyCity => NormalizationConstants.GuessMyCity,
+        CarDealer => null,
         _ => throw Unknown(task),
     };
 
-    public static PaperDatasetStats PaperStats(string task) => task switch
+    /// <summary>The paper's Table 1 statistics of the task's offline dataset.</summary>
+    public static PaperDatasetStatistics PaperStats(string task) => task switch
     {
         TwentyQuestions => new(100_000, 14.9, 4.38, 0.31, -17.3, 2.56),
         GuessMyCity => new(100_000, 18.8, 4.57, 0.53, -18.8, 4.12),

@@ -1,3 +1,4 @@
+using HighPerf.Gym.Evaluation;
 using HighPerf.Gym.Chess;
 using HighPerf.Gym.Core;
 
@@ -195,9 +196,9 @@ public class EndgamePositionTests
     public void EvaluationPositionsAndNormalization()
     {
         Assert.Equal(645, ChessTasks.EvaluationEndgamePositions.Count);
-        Assert.Equal(50, ChessTasks.Normalize(0.21, ChessTasks.ChessNormalization), 9);
-        Assert.Equal(100, ChessTasks.Normalize(1, ChessTasks.EndgamesNormalization), 9);
-        Assert.Equal(0, ChessTasks.Normalize(-22.87, ChessTasks.EndgamesNormalization), 9);
-        Assert.Equal(0, ChessTasks.Normalize(-401, ChessTasks.ChessNormalization), 9);
+        Assert.Equal(50, NormalizationConstants.Chess.Normalize(0.21), 9);
+        Assert.Equal(100, NormalizationConstants.Endgames.Normalize(1), 9);
+        Assert.Equal(0, NormalizationConstants.Endgames.Normalize(-22.87), 9);
+        Assert.Equal(0, NormalizationConstants.Chess.Normalize(-401), 9);
     }
 }

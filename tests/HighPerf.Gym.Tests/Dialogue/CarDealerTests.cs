@@ -129,12 +129,12 @@ public class DialogueTasksTests
         Assert.Equal(new[] { "twenty_questions", "guess_my_city", "car_dealer" }, DialogueTasks.All);
         Assert.Equal(20, DialogueTasks.Horizon(DialogueTasks.TwentyQuestions));
         Assert.Equal(0.1, DialogueTasks.FilteredBcTopFraction);
-        var n = DialogueTasks.Normalization(DialogueTasks.TwentyQuestions);
-        Assert.Equal(50, n.Normalize(-17.3)!.Value, 9);
-        Assert.Equal(100, n.Normalize(-12.6)!.Value, 9);
-        Assert.Equal(0, n.Normalize(-20)!.Value, 9);
-        Assert.Equal(0, n.Normalize(-25)!.Value, 9);
-        Assert.Null(DialogueTasks.Normalization(DialogueTasks.CarDealer).Normalize(0.5));
+        var n = DialogueTasks.Normalization(DialogueTasks.TwentyQuestions)!.Value;
+        Assert.Equal(50, n.Normalize(-17.3), 9);
+        Assert.Equal(100, n.Normalize(-12.6), 9);
+        Assert.Equal(0, n.Normalize(-20), 9);
+        Assert.Equal(0, n.Normalize(-25), 9);
+        Assert.Null(DialogueTasks.Normalization(DialogueTasks.CarDealer));
         Assert.Throws<ArgumentException>(() => DialogueTasks.CreateEnvironment("chess"));
         Assert.Throws<ArgumentException>(() => DialogueTasks.CreateEnvironment(DialogueTasks.CarDealer, new TwentyQuestionsOracleStub()));
     }
