@@ -1,12 +1,38 @@
 using System.CommandLine;
 using HighPerf.Cli.Commands;
+using HighPerf.Gym.Data;
+using HighPerf.Gym.Dialogue;
+using HighPerf.Llama.Gguf;
+using HighPerf.Llama.Native;
 
 namespace HighPerf.Cli;
 
 /// <summary>The `highperf` command line. Each area contributes its commands from Commands/*.cs.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args) => Run(args, new InvocationConfiguration());
+
+    /// <summary>Parses and runs <paramref name="args"/>. Errors in what the user gave (a corrupt or missing file, a
+    /// malformed dataset line, an argument out of range) print one `error:` line naming it and exit 1 instead of an
+    /// unhandled-exception trace; anything else is a bug and keeps its trace.</summary>
+    public static int Run(string[] args, InvocationConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.EnableDefaultExceptionHandler = false;
+        try
+        {
+            return BuildRoot().Parse(args).Invoke(configuration);
+        }
+        catch (Exception e) when (IsInputError(e))
+        {
+            configuration.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static bool IsInputError(Exception e) => e is FileNotFoundException or DirectoryNotFoundException
+        or GgufFormatException or DatasetFormatException or DialogueSimulatorException or LlamaNativeLoadException
+        or ArgumentException;
 
     public static RootCommand BuildRoot()
     {

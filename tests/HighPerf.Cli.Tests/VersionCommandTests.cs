@@ -24,3 +24,31 @@ public sealed class VersionCommandTests
         Assert.Contains("no-such-command", error.ToString());
     }
 }
+
+[Collection("cli")]
+public sealed class InputErrorTests
+{
+    [Fact]
+    public void Corrupt_model_file_gives_one_error_line_naming_the_file_and_exit_1()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"highperf-corrupt-{Guid.NewGuid():N}.gguf");
+        File.WriteAllBytes(path, Enumerable.Repeat((byte)0x5A, 4096).ToArray()); // long enough for a header, wrong magic
+        try
+        {
+            var error = new StringWriter();
+            var code = Program.Run(["train", "--task", "maze-fo", "--algo", "bc", "--model", path, "--dataset-episodes", "4",
+                "--out", Path.Combine(Path.GetTempPath(), $"highperf-corrupt-out-{Guid.NewGuid():N}")],
+                new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+            Assert.Equal(1, code);
+            var text = error.ToString();
+            Assert.StartsWith("error: ", text);
+            Assert.Contains(path, text);
+            Assert.Contains("not a GGUF file", text);
+            Assert.DoesNotContain("   at ", text); // no stack trace
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
