@@ -10,14 +10,10 @@ namespace HighPerf.Cli.Commands;
 /// the paper's (spec §5.1: BC 58.2, %BC 68.9, MC 75.0, ILQL 99.9) and writes report.md/report.json/learning_curve.png.</summary>
 public static class DemoCommand
 {
-    /// <summary>Sizes of the demo (CPU, 2 cores: 5–10 minutes); --quick only shortens the evaluation (200 episodes).</summary>
-    public static ExperimentOptions Options(string directory, int seed, bool quick) => new()
-    {
-        // 400 episodes rather than the paper's 1.24k: at this CPU budget (2k ILQL steps of 256 rows) the critics see the
-        // smaller dataset ~16 times; on 1.24k episodes the same budget measured ILQL 61.6 / MC 56.1 vs BC 59.1 (seed 1).
-        Task = "maze-fo", OutputDirectory = directory, Seed = seed, DatasetEpisodes = 400, EvalEpisodes = quick ? 200 : null,
-        BcSteps = 120, McSteps = 1500, IlqlSteps = 2000, CheckpointEvery = 200,
-    };
+    /// <summary>Sizes of the demo: the maze-fo CPU preset (<see cref="ExperimentPresets"/>; 2–3 minutes on 2 cores);
+    /// --quick only shortens the evaluation (200 episodes).</summary>
+    public static ExperimentOptions Options(string directory, int seed, bool quick)
+        => ExperimentPresets.Cpu("maze-fo", directory, seed) with { EvalEpisodes = quick ? 200 : null };
 
     public static Command Create()
     {

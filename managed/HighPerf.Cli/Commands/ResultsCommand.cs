@@ -9,8 +9,8 @@ using HighPerf.Rl.Training;
 namespace HighPerf.Cli.Commands;
 
 /// <summary>`highperf results [--tasks maze-fo,maze-po,...] [--seeds 3] [--out results.md] [--work dir] [--quick]`:
-/// runs BC, filtered BC, MC Returns and ILQL on each task for each seed (the demo's CPU sizes, or its reduced sizes
-/// with --quick) and writes the normalized-score table (mean ± standard error over seeds) beside the paper's Table 2,
+/// runs BC, filtered BC, MC Returns and ILQL on each task for each seed (the CPU sizes of <see cref="ExperimentPresets"/>;
+/// --quick caps the evaluation at 32 episodes) and writes the normalized-score table (mean ± standard error over seeds) beside the paper's Table 2,
 /// with run times — docs/results.md is this command's output. Seeds already run are reused from --work.</summary>
 public static class ResultsCommand
 {
@@ -20,7 +20,7 @@ public static class ResultsCommand
         var seeds = RlCommandSupport.PositiveIntOption("--seeds", "Seeds per task (1..N).", 3);
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Markdown file to write (default results.md)." };
         var work = new Option<DirectoryInfo?>("--work") { Description = "Where the runs go (default runs/results)." };
-        var quick = new Option<bool>("--quick") { Description = "The demo's reduced sizes." };
+        var quick = new Option<bool>("--quick") { Description = "At most 32 evaluation episodes per algorithm (smoke test)." };
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol, or the reduced size).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's, or the reduced size).");
         var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL}, mean ± SE over seeds, beside the paper's Table 2.")
@@ -45,7 +45,8 @@ public static class ResultsCommand
                 {
                     var dir = Path.Combine(root, $"{task}-s{seed}");
                     // Resume: a seed whose checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
-                    var opts = DemoCommand.Options(dir, seed, parse.GetValue(quick)) with { Task = task, Resume = true };
+                    var opts = ExperimentPresets.Cpu(task, dir, seed) with { Resume = true };
+                    if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
                     if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
                     if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
                     o.WriteLine($"== {task} seed {seed} → {dir}");
@@ -87,7 +88,7 @@ public static class ResultsCommand
             var paper = PaperScores.Get(task, algo);
             sb.AppendLine(inv, $"| {task} | {algo.PaperLabel()} | {mean:F1} ± {se:F1} | {(paper is { } p ? p.ToString("F1", inv) : "–")} | {runs.Average(r => r.Evaluation.SuccessRate):P0} | {runs.Average(r => r.TrainSeconds):F0} | {runs.Average(r => r.EvalSeconds):F0} |");
         }
-        sb.AppendLine().AppendLine(inv, $"Sizes: {(quick ? "the demo's reduced sizes (--quick)" : "the demo's CPU defaults")}; total wall time {seconds / 60:F1} min on this machine ({Environment.ProcessorCount} cores).");
+        sb.AppendLine().AppendLine(inv, $"Sizes: {(quick ? "the CPU presets with at most 32 evaluation episodes (--quick)" : "the CPU presets (ExperimentPresets)")}; total wall time {seconds / 60:F1} min on this machine ({Environment.ProcessorCount} cores).");
         return sb.ToString();
     }
 }

@@ -19,11 +19,11 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoints in --out." };
         var seed = new Option<int>("--seed", "-s") { Description = "Seed of the dataset, model initialisation and sampling.", DefaultValueFactory = _ => 1 };
         var epochs = RlCommandSupport.PositiveIntOption("--epochs", "BC passes over the dataset's distinct segments (overrides --bc-steps).");
-        var bcSteps = RlCommandSupport.PositiveIntOption("--bc-steps", "BC optimizer steps.", 300);
-        var criticSteps = RlCommandSupport.PositiveIntOption("--critic-steps", "MC/ILQL critic steps (default MC 600, ILQL 1500).");
+        var bcSteps = RlCommandSupport.PositiveIntOption("--bc-steps", "BC optimizer steps (default: the task's CPU preset).");
+        var criticSteps = RlCommandSupport.PositiveIntOption("--critic-steps", "MC/ILQL critic steps (default: the task's CPU preset).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's).");
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
-        var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC/ILQL (default 16)." };
+        var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC and ILQL (default: the task's preset, spec §4.7)." };
         var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
         var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
         var criticLr = new Option<float?>("--critic-lr") { Description = "AdamW learning rate of the MC/ILQL critic heads." };
@@ -43,19 +43,17 @@ public static class TrainCommand
                 parse.InvocationConfiguration.Error.WriteLine($"error: model '{m.FullName}' does not exist");
                 return GymCommandSupport.UsageError;
             }
-            var options = new ExperimentOptions
+            // The task's CPU preset, then whatever the command line sets.
+            var options = ExperimentPresets.Cpu(def.Name, dir, s) with
             {
-                Task = def.Name,
-                OutputDirectory = dir,
-                Seed = s,
                 ModelPath = parse.GetValue(model)?.FullName,
                 Resume = parse.GetValue(resume),
-                DatasetEpisodes = parse.GetResult(datasetEpisodes) is null ? null : parse.GetValue(datasetEpisodes),
-                EvalEpisodes = parse.GetResult(evalEpisodes) is null ? null : parse.GetValue(evalEpisodes),
-                BcSteps = parse.GetValue(bcSteps),
-                Beta = parse.GetValue(beta),
-                BcEpochs = parse.GetResult(epochs) is null ? null : parse.GetValue(epochs),
             };
+            if (parse.GetResult(datasetEpisodes) is not null) options = options with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
+            if (parse.GetResult(evalEpisodes) is not null) options = options with { EvalEpisodes = parse.GetValue(evalEpisodes) };
+            if (parse.GetResult(bcSteps) is not null) options = options with { BcSteps = parse.GetValue(bcSteps) };
+            if (parse.GetResult(epochs) is not null) options = options with { BcEpochs = parse.GetValue(epochs) };
+            if (parse.GetValue(beta) is { } b) options = options with { Beta = b, McBeta = b };
             if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = true };
             if (parse.GetValue(criticLr) is { } clr) options = options with { CriticLearningRate = clr };
             if (parse.GetValue(polyak) is { } pa) options = options with { PolyakAlpha = pa };

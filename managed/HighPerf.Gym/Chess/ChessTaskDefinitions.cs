@@ -7,6 +7,34 @@ namespace HighPerf.Gym.Chess;
 /// normalization constants, the filtered-BC rule (successful games only) and the dataset generators.</summary>
 public static class ChessTaskDefinitions
 {
+    /// <summary>Search limit of the CPU-sized variants (<see cref="ChessCpu"/>, <see cref="EndgamesCpu"/>): a fixed node
+    /// budget instead of 100 ms per move, so a game costs milliseconds (Stockfish still limits its strength by Elo).</summary>
+    public static readonly SearchLimit CpuLimit = SearchLimit.FixedNodes(2_000);
+
+    /// <summary>"chess" with every engine (opponent and the dataset's behaviour agent) at <see cref="CpuLimit"/>:
+    /// the offline-RL experiments' CPU size, where 100 ms a move would make one dataset game take ~10 s.</summary>
+    public static TaskDefinition ChessCpu()
+    {
+        var opponent = new StockfishOptions { Limit = CpuLimit };
+        return Chess() with
+        {
+            Description = Chess().Description.Replace("100 ms a move", $"{CpuLimit.Nodes} nodes a move", StringComparison.Ordinal),
+            CreateEnvironment = () => ChessTasks.CreateChess(opponent: opponent),
+            Dataset = (n, seed) => ChessDatasets.GenerateChess(n, seed, opponent, CpuLimit).Select(ToRecord),
+        };
+    }
+
+    /// <summary>"endgames" with the opponent and the dataset agent's engine at <see cref="CpuLimit"/>.</summary>
+    public static TaskDefinition EndgamesCpu()
+    {
+        var opponent = new StockfishOptions { Limit = CpuLimit };
+        return Endgames() with
+        {
+            CreateEnvironment = () => ChessTasks.CreateEndgames(opponent: opponent),
+            Dataset = (n, seed) => ChessDatasets.GenerateEndgames(n, seed, agentEngine: StockfishOptions.Expert(CpuLimit.Nodes), opponent: opponent).Select(ToRecord),
+        };
+    }
+
     public static TaskDefinition Chess() => new()
     {
         Name = ChessTasks.ChessName,

@@ -61,6 +61,28 @@ public sealed class PolicyModel : IDisposable
         return slot;
     }
 
+    /// <summary>A context for incremental decoding of <paramref name="sequences"/> parallel sequences of up to
+    /// <paramref name="maxLength"/> tokens each, reading logits and hidden states of the same decode (llama.cpp keeps
+    /// logits in embedding contexts). The caller owns it.</summary>
+    public LlamaContext CreateGenerationContext(int sequences, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+        var perSeq = Math.Max(64, NextPow2(maxLength));
+        return Model.CreateContext(new LlamaContextOptions
+        {
+            ContextSize = perSeq * sequences,
+            BatchSize = Math.Max(PackTokens, sequences),
+            MicroBatchSize = Math.Max(PackTokens, sequences),
+            SequenceCount = sequences,
+            Embeddings = true,
+            Threads = _threads,
+            BatchThreads = _threads,
+            KeyType = GgmlType.F32,
+            ValueType = GgmlType.F32,
+        });
+    }
+
     private static int NextPow2(int n)
     {
         var p = 1;
@@ -150,23 +172,31 @@ public sealed class PolicyModel : IDisposable
         var result = new float[checked(rows * w)];
         var row = 0;
         foreach (var (tokens, positions) in sequences)
-        {
-            var span = tokens.Span;
             foreach (var p in positions)
             {
-                var dst = result.AsSpan(row * w, w);
-                hidden.AsSpan(row * e, e).CopyTo(dst);
-                var hash = 2166136261u;
-                for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++)
-                {
-                    dst[e + Bucket(span[t])] += 1f;
-                    hash = unchecked((hash ^ (uint)span[t]) * 16777619u);
-                }
-                dst[e + BagBuckets + (int)(hash % IdentityBuckets)] = 1f;
+                ComposeFeature(hidden.AsSpan(row * e, e), tokens.Span, p, result.AsSpan(row * w, w));
                 row++;
             }
-        }
         return result;
+    }
+
+    /// <summary>One row of <see cref="StateFeatures"/>: hidden state h_p, hashed bag of the last <see cref="BagWindow"/>
+    /// tokens up to p and the one-hot hashed identity of that window, written into <paramref name="destination"/>
+    /// (<see cref="FeatureWidth"/> floats, overwritten).</summary>
+    public static void ComposeFeature(ReadOnlySpan<float> hidden, ReadOnlySpan<int> tokens, int p, Span<float> destination)
+    {
+        var e = hidden.Length;
+        if (destination.Length != e + BagBuckets + IdentityBuckets) throw new ArgumentException($"destination holds {destination.Length} floats, a feature row {e + BagBuckets + IdentityBuckets}", nameof(destination));
+        if ((uint)p >= (uint)tokens.Length) throw new ArgumentOutOfRangeException(nameof(p), p, "position outside the tokens");
+        destination.Clear();
+        hidden.CopyTo(destination);
+        var hash = 2166136261u;
+        for (var t = Math.Max(0, p - BagWindow + 1); t <= p; t++)
+        {
+            destination[e + Bucket(tokens[t])] += 1f;
+            hash = unchecked((hash ^ (uint)tokens[t]) * 16777619u);
+        }
+        destination[e + BagBuckets + (int)(hash % IdentityBuckets)] = 1f;
     }
 
     private static int Bucket(int token) => (int)(((uint)token * 2654435761u) >> 25);

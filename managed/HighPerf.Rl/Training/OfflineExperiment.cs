@@ -54,6 +54,9 @@ public static class OfflineAlgorithms
 public sealed record ExperimentOptions
 {
     public required string Task { get; init; }
+    /// <summary>The task's definition when it differs from the registry's <see cref="Task"/> (e.g. the chess tasks'
+    /// CPU-sized engines, <see cref="ExperimentPresets"/>); null = <c>TaskRegistry.Get(Task)</c>.</summary>
+    public TaskDefinition? Definition { get; init; }
     public required string OutputDirectory { get; init; }
     public int Seed { get; init; } = 1;
     /// <summary>A GGUF policy to start from (F32 weights, since BC trains it); null = a tiny model generated from the
@@ -78,6 +81,8 @@ public sealed record ExperimentOptions
     public float CriticLearningRate { get; init; } = 3e-3f;
     /// <summary>Decoding strength (spec §4.7: Maze β 16).</summary>
     public float? Beta { get; init; }
+    /// <summary>Decoding strength of MC Returns when it differs from ILQL's (spec §4.7 lists both per task); null = <see cref="Beta"/>.</summary>
+    public float? McBeta { get; init; }
     public float Gamma { get; init; } = 0.99f;
     public float Tau { get; init; } = 0.95f;
     public float CqlWeight { get; init; } = 0.5f;
@@ -130,7 +135,8 @@ public sealed class OfflineExperiment : IDisposable
     public OfflineExperiment(ExperimentOptions options, Action<ExperimentProgress>? progress = null)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        Task = TaskRegistry.Get(options.Task);
+        Task = options.Definition ?? TaskRegistry.Get(options.Task);
+        if (Task.Name != options.Task) throw new ArgumentException($"options.Definition is task '{Task.Name}' but options.Task is '{options.Task}'", nameof(options));
         _progress = progress;
         Directory.CreateDirectory(options.OutputDirectory);
         if (!options.Resume)
@@ -150,6 +156,8 @@ public sealed class OfflineExperiment : IDisposable
         => task.Name.StartsWith("maze", StringComparison.Ordinal) ? ["move up\n", "move down\n", "move left\n", "move right\n"] : null;
 
     private float Beta => Options.Beta ?? 16f;
+
+    private float BetaOf(OfflineAlgorithm which) => which == OfflineAlgorithm.Mc ? Options.McBeta ?? Beta : Beta;
 
     private void Report(string phase, long done, long total, string? message = null) => _progress?.Invoke(new ExperimentProgress(phase, done, total, message));
 
@@ -306,7 +314,7 @@ public sealed class OfflineExperiment : IDisposable
         var mc = new McReturns(new McReturnsOptions
         {
             Gamma = Options.Gamma, CqlWeight = Options.CqlWeight, LearningRate = Options.CriticLearningRate, BatchRows = Options.CriticBatchRows,
-            Steps = total, HiddenSize = Options.CriticHidden, Beta = Beta, Seed = (ulong)Options.Seed, Threads = Options.Threads,
+            Steps = total, HiddenSize = Options.CriticHidden, Beta = BetaOf(OfflineAlgorithm.Mc), Seed = (ulong)Options.Seed, Threads = Options.Threads,
             IncludeTruncated = Options.McIncludeTruncated,
         });
         var ilql = new Ilql(new IlqlOptions
@@ -357,6 +365,7 @@ public sealed class OfflineExperiment : IDisposable
             IBatchTextPolicy p = candidates is not null
                 ? new ReRankerPolicy(policy, candidates, ReRankScore.BehaviorCloning)
                 : new ValueGuidedPolicy(policy, null, 0f, useValue: false);
+            using var owned = p as IDisposable;
             report = Evaluate(which, p, episodes, evalSeed);
         }
         else
@@ -366,8 +375,9 @@ public sealed class OfflineExperiment : IDisposable
             var (policy, _, _) = Behavior();
             var ilql = which == OfflineAlgorithm.Ilql;
             IBatchTextPolicy p = candidates is not null
-                ? new ReRankerPolicy(policy, candidates, ilql ? new ReRankScore(0, Beta, true) : new ReRankScore(1, Beta, false), critic)
-                : new ValueGuidedPolicy(policy, critic, Beta, useValue: ilql);
+                ? new ReRankerPolicy(policy, candidates, ilql ? new ReRankScore(0, Beta, true) : new ReRankScore(1, BetaOf(which), false), critic)
+                : new ValueGuidedPolicy(policy, critic, BetaOf(which), useValue: ilql);
+            using var owned = p as IDisposable;
             report = Evaluate(which, p, episodes, evalSeed);
         }
         var total = clock.Elapsed.TotalSeconds;
