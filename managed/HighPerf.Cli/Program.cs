@@ -13,7 +13,7 @@ public static class Program
     public static int Main(string[] args) => Run(args, new InvocationConfiguration());
 
     /// <summary>Parses and runs <paramref name="args"/>. Errors in what the user gave (a corrupt or missing file, a
-    /// malformed dataset line, an argument out of range) print one `error:` line naming it and exit 1 instead of an
+    /// malformed dataset line or one that does not replay in its task, an argument out of range, a missing Stockfish) print one `error:` line naming it and exit 1 instead of an
     /// unhandled-exception trace; anything else is a bug and keeps its trace.</summary>
     public static int Run(string[] args, InvocationConfiguration configuration)
     {
@@ -32,7 +32,7 @@ public static class Program
 
     private static bool IsInputError(Exception e) => e is FileNotFoundException or DirectoryNotFoundException
         or GgufFormatException or DatasetFormatException or DialogueSimulatorException or LlamaNativeLoadException
-        or ArgumentException;
+        or ArgumentException or InvalidDataException or HighPerf.Gym.Chess.StockfishException;
 
     public static RootCommand BuildRoot()
     {

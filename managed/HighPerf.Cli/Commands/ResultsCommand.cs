@@ -22,10 +22,11 @@ public static class ResultsCommand
         var work = new Option<DirectoryInfo?>("--work") { Description = "Where the runs go (default runs/results)." };
         var quick = new Option<bool>("--quick") { Description = "At most 32 evaluation episodes per algorithm (smoke test)." };
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol, or the reduced size).");
+        var threads = RlCommandSupport.PositiveIntOption("--threads", "CPU threads of llama.cpp and the critics (default: min(cores, 4)); 1 when the machine is shared (spin barriers of oversubscribed threads stall).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's, or the reduced size).");
         var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL}, mean ± SE over seeds, beside the paper's Table 2.")
         {
-            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes,
+            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes, threads,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +50,7 @@ public static class ResultsCommand
                     if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
                     if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
                     if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
+                    if (parse.GetResult(threads) is not null) opts = opts with { Threads = parse.GetValue(threads) };
                     o.WriteLine($"== {task} seed {seed} → {dir}");
                     var results = RlCommandSupport.WithProgress(parse, progress =>
                     {

@@ -23,13 +23,14 @@ public static class TrainCommand
         var criticSteps = RlCommandSupport.PositiveIntOption("--critic-steps", "MC/ILQL critic steps (default: the task's CPU preset).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's).");
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
+        var threads = RlCommandSupport.PositiveIntOption("--threads", "CPU threads of llama.cpp and the critics (default: min(cores, 4)); 1 when the machine is shared (spin barriers of oversubscribed threads stall).");
         var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC and ILQL (default: the task's preset, spec §4.7)." };
         var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
         var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
         var criticLr = new Option<float?>("--critic-lr") { Description = "AdamW learning rate of the MC/ILQL critic heads." };
         var command = new Command("train", "Train an offline RL algorithm (BC, filtered BC, MC Returns, ILQL) on a task and evaluate it.")
         {
-            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak, criticLr, mcMask,
+            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak, criticLr, mcMask, threads,
         };
         command.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ public static class TrainCommand
             if (parse.GetResult(evalEpisodes) is not null) options = options with { EvalEpisodes = parse.GetValue(evalEpisodes) };
             if (parse.GetResult(bcSteps) is not null) options = options with { BcSteps = parse.GetValue(bcSteps) };
             if (parse.GetResult(epochs) is not null) options = options with { BcEpochs = parse.GetValue(epochs) };
+            if (parse.GetResult(threads) is not null) options = options with { Threads = parse.GetValue(threads) };
             if (parse.GetValue(beta) is { } b) options = options with { Beta = b, McBeta = b };
             if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = true };
             if (parse.GetValue(criticLr) is { } clr) options = options with { CriticLearningRate = clr };

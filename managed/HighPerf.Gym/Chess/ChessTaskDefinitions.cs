@@ -7,33 +7,36 @@ namespace HighPerf.Gym.Chess;
 /// normalization constants, the filtered-BC rule (successful games only) and the dataset generators.</summary>
 public static class ChessTaskDefinitions
 {
-    /// <summary>Search limit of the CPU-sized variants (<see cref="ChessCpu"/>, <see cref="EndgamesCpu"/>): a fixed node
-    /// budget instead of 100 ms per move, so a game costs milliseconds (Stockfish still limits its strength by Elo).</summary>
+    /// <summary>Search limit of the CPU-sized variants' behaviour agents (<see cref="ChessCpu"/>, <see cref="EndgamesCpu"/>):
+    /// a fixed node budget instead of 100 ms per move, so a dataset game costs milliseconds, not ~10 s.</summary>
     public static readonly SearchLimit CpuLimit = SearchLimit.FixedNodes(2_000);
 
-    /// <summary>"chess" with every engine (opponent and the dataset's behaviour agent) at <see cref="CpuLimit"/>:
-    /// the offline-RL experiments' CPU size, where 100 ms a move would make one dataset game take ~10 s.</summary>
-    public static TaskDefinition ChessCpu()
-    {
-        var opponent = new StockfishOptions { Limit = CpuLimit };
-        return Chess() with
-        {
-            Description = Chess().Description.Replace("100 ms a move", $"{CpuLimit.Nodes} nodes a move", StringComparison.Ordinal),
-            CreateEnvironment = () => ChessTasks.CreateChess(opponent: opponent),
-            Dataset = (n, seed) => ChessDatasets.GenerateChess(n, seed, opponent, CpuLimit).Select(ToRecord),
-        };
-    }
+    /// <summary>Node budget of the CPU variants' opponent: full strength (no UCI_LimitStrength) at a tiny budget. The
+    /// Elo-limited engine picks its weakened moves with a time-seeded random generator, so its games cannot be
+    /// replayed — and offline RL replays every recorded episode through the environment to rebuild the prompts the
+    /// agent saw. A fixed-node search with the hash cleared before each move is deterministic and, at this budget, weak.</summary>
+    public const long CpuOpponentNodes = 100;
 
-    /// <summary>"endgames" with the opponent and the dataset agent's engine at <see cref="CpuLimit"/>.</summary>
-    public static TaskDefinition EndgamesCpu()
+    /// <summary>The CPU variants' deterministic opponent (see <see cref="CpuOpponentNodes"/>).</summary>
+    public static StockfishOptions CpuOpponent => new() { LimitStrength = false, Limit = SearchLimit.FixedNodes(CpuOpponentNodes), HashMb = 1 };
+
+    /// <summary>"chess" sized for CPU experiments: the opponent is <see cref="CpuOpponent"/> and the dataset's
+    /// Elo-sampled behaviour agents search <see cref="CpuLimit"/>.</summary>
+    public static TaskDefinition ChessCpu() => Chess() with
     {
-        var opponent = new StockfishOptions { Limit = CpuLimit };
-        return Endgames() with
-        {
-            CreateEnvironment = () => ChessTasks.CreateEndgames(opponent: opponent),
-            Dataset = (n, seed) => ChessDatasets.GenerateEndgames(n, seed, agentEngine: StockfishOptions.Expert(CpuLimit.Nodes), opponent: opponent).Select(ToRecord),
-        };
-    }
+        Description = $"Chess (CPU variant): full games from the start position against Stockfish 15.1 at full strength with {CpuOpponentNodes} nodes a move (deterministic); the agent plays White in SAN.",
+        CreateEnvironment = () => ChessTasks.CreateChess(opponent: CpuOpponent),
+        Dataset = (n, seed) => ChessDatasets.GenerateChess(n, seed, CpuOpponent, CpuLimit).Select(ToRecord),
+    };
+
+    /// <summary>"endgames" sized for CPU experiments: opponent <see cref="CpuOpponent"/>, dataset agent ε-random over
+    /// Stockfish at <see cref="CpuLimit"/>.</summary>
+    public static TaskDefinition EndgamesCpu() => Endgames() with
+    {
+        Description = $"Chess endgames (CPU variant): K+Q/K+R/K+Q+R/K+R+R vs K positions against Stockfish at {CpuOpponentNodes} nodes a move (deterministic); win by mate.",
+        CreateEnvironment = () => ChessTasks.CreateEndgames(opponent: CpuOpponent),
+        Dataset = (n, seed) => ChessDatasets.GenerateEndgames(n, seed, agentEngine: StockfishOptions.Expert(CpuLimit.Nodes), opponent: CpuOpponent).Select(ToRecord),
+    };
 
     public static TaskDefinition Chess() => new()
     {

@@ -6,7 +6,7 @@ namespace HighPerf.Rl.Training;
 /// <summary>The "default CPU sizes" of the offline-RL experiments, per task: what `highperf results`, `highperf demo`
 /// and `highperf train` start from on a 2-core machine. Each preset is sized so that one seed of all four algorithms
 /// (dataset, tiny model, BC, %BC, MC Returns, ILQL, four evaluations) takes a few minutes; β follows spec §4.7 per task
-/// (MC / ILQL columns). The sizes are far below the paper's (GPT-2 trunks, 10⁴–10⁶ steps): docs/results.md reports
+/// (ILQL column; MC Returns keeps its small default β, see <see cref="ExperimentOptions.McBeta"/>). The sizes are far below the paper's (GPT-2 trunks, 10⁴–10⁶ steps): docs/results.md reports
 /// what they reach and how long they take.</summary>
 public static class ExperimentPresets
 {
@@ -22,27 +22,30 @@ public static class ExperimentPresets
             "maze-fo" => baseline with { DatasetEpisodes = 400, BcSteps = 120, McSteps = 1500, IlqlSteps = 2000 },
             // 40-item windows: ~22 distinct segments per episode; PO evaluation re-ranks 4 candidates per step of
             // never-repeating histories, so 64 episodes rather than 800 keep it to about a minute per algorithm.
-            "maze-po" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 64, BcSteps = 80, BcBatchSequences = 64, McSteps = 1000, IlqlSteps = 1200 },
-            // Whole-episode sequences of ~600 tokens: BC batches of 16 (one step ≈ 1.5 s on 2 cores); β per §4.7.
+            // 40-item windows: ~22 distinct segments per episode; PO evaluation re-ranks 4 candidates per step of
+            // never-repeating histories, so 32 episodes rather than 800.
+            "maze-po" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 32, BcSteps = 60, BcBatchSequences = 64, McSteps = 600, IlqlSteps = 800 },
+            // Whole-episode sequences of ~1000 tokens: BC batches of 16; β per §4.7 (ILQL).
             "textnav-fo" or "textnav-po" => baseline with
             {
-                DatasetEpisodes = 200, EvalEpisodes = 64, BcSteps = 60, BcBatchSequences = 16, McSteps = 800, IlqlSteps = 1000, McBeta = 4, Beta = 1,
+                DatasetEpisodes = 150, EvalEpisodes = 32, BcSteps = 30, BcBatchSequences = 16, McSteps = 500, IlqlSteps = 600, Beta = 1,
             },
-            "wordle" => baseline with { DatasetEpisodes = 400, EvalEpisodes = 128, BcSteps = 80, BcBatchSequences = 32, McSteps = 800, IlqlSteps = 1000, McBeta = 64, Beta = 32 },
-            // Fixed-node engines (ChessCpu): 100 ms a move would make one dataset game ~10 s.
+            "wordle" => baseline with { DatasetEpisodes = 300, EvalEpisodes = 64, BcSteps = 60, BcBatchSequences = 32, McSteps = 500, IlqlSteps = 600, Beta = 32 },
+            // Fixed-node engines (ChessCpu): 100 ms a move would make one dataset game ~10 s. A tiny policy plays mostly
+            // illegal moves, so evaluation games run to the 400-step cap: 8 games.
             "chess" => baseline with
             {
-                Definition = ChessTaskDefinitions.ChessCpu(), DatasetEpisodes = 60, EvalEpisodes = 32, BcSteps = 80, BcBatchSequences = 64,
-                McSteps = 800, IlqlSteps = 1000, McBeta = 8, Beta = 8,
+                Definition = ChessTaskDefinitions.ChessCpu(), DatasetEpisodes = 40, EvalEpisodes = 8, BcSteps = 60, BcBatchSequences = 64,
+                McSteps = 500, IlqlSteps = 600, Beta = 8,
             },
             "endgames" => baseline with
             {
-                Definition = ChessTaskDefinitions.EndgamesCpu(), DatasetEpisodes = 200, EvalEpisodes = 64, BcSteps = 80, BcBatchSequences = 64,
-                McSteps = 800, IlqlSteps = 1000, McBeta = 8, Beta = 8,
+                Definition = ChessTaskDefinitions.EndgamesCpu(), DatasetEpisodes = 100, EvalEpisodes = 32, BcSteps = 60, BcBatchSequences = 64,
+                McSteps = 500, IlqlSteps = 600, Beta = 8,
             },
             "twenty-questions" or "guess-my-city" or "car-dealer" => baseline with
             {
-                DatasetEpisodes = 200, EvalEpisodes = 64, BcSteps = 60, BcBatchSequences = 16, McSteps = 800, IlqlSteps = 1000, McBeta = 16, Beta = 4,
+                DatasetEpisodes = 150, EvalEpisodes = 32, BcSteps = 40, BcBatchSequences = 16, McSteps = 500, IlqlSteps = 600, Beta = 4,
             },
             _ => TaskRegistry.TryGet(task, out _) ? baseline : throw new ArgumentException($"unknown task '{task}'", nameof(task)),
         };

