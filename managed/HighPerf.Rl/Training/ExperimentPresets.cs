@@ -23,14 +23,14 @@ public static class ExperimentPresets
             // 40-item windows: ~22 distinct segments per episode; PO evaluation re-ranks 4 candidates per step of
             // never-repeating histories, so 64 episodes rather than 800 keep it to about a minute per algorithm.
             // 40-item windows: ~22 distinct segments per episode; PO evaluation re-ranks 4 candidates per step of
-            // never-repeating histories, so 32 episodes rather than 800.
-            "maze-po" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 32, BcSteps = 60, BcBatchSequences = 64, McSteps = 600, IlqlSteps = 800 },
+            // never-repeating histories, so 16 episodes rather than 800.
+            "maze-po" => baseline with { DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 40, BcBatchSequences = 64, McSteps = 300, IlqlSteps = 400 },
             // Whole-episode sequences of ~1000 tokens: BC batches of 16; β per §4.7 (ILQL).
             "textnav-fo" or "textnav-po" => baseline with
             {
-                DatasetEpisodes = 150, EvalEpisodes = 32, BcSteps = 30, BcBatchSequences = 16, McSteps = 500, IlqlSteps = 600, Beta = 1,
+                DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 20, BcBatchSequences = 16, McSteps = 300, IlqlSteps = 400, Beta = 1,
             },
-            "wordle" => baseline with { DatasetEpisodes = 300, EvalEpisodes = 64, BcSteps = 60, BcBatchSequences = 32, McSteps = 500, IlqlSteps = 600, Beta = 32 },
+            "wordle" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 32, BcSteps = 40, BcBatchSequences = 32, McSteps = 300, IlqlSteps = 400, Beta = 32 },
             // Fixed-node engines (ChessCpu): 100 ms a move would make one dataset game ~10 s. A tiny policy plays mostly
             // illegal moves, so evaluation games run to the 400-step cap: 8 games.
             "chess" => baseline with
@@ -40,12 +40,12 @@ public static class ExperimentPresets
             },
             "endgames" => baseline with
             {
-                Definition = ChessTaskDefinitions.EndgamesCpu(), DatasetEpisodes = 100, EvalEpisodes = 32, BcSteps = 60, BcBatchSequences = 64,
-                McSteps = 500, IlqlSteps = 600, Beta = 8,
+                Definition = ChessTaskDefinitions.EndgamesCpu(), DatasetEpisodes = 60, EvalEpisodes = 16, BcSteps = 40, BcBatchSequences = 64,
+                McSteps = 300, IlqlSteps = 400, Beta = 8,
             },
             "twenty-questions" or "guess-my-city" or "car-dealer" => baseline with
             {
-                DatasetEpisodes = 150, EvalEpisodes = 32, BcSteps = 40, BcBatchSequences = 16, McSteps = 500, IlqlSteps = 600, Beta = 4,
+                DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 20, BcBatchSequences = 16, McSteps = 300, IlqlSteps = 400, Beta = 4,
             },
             _ => TaskRegistry.TryGet(task, out _) ? baseline : throw new ArgumentException($"unknown task '{task}'", nameof(task)),
         };
