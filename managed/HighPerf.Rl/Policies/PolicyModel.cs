@@ -46,18 +46,8 @@ public sealed class PolicyModel : IDisposable
         var perSeq = Math.Max(64, NextPow2(maxLength));
         if (slot is not null && slot.SequenceContextSize >= maxLength) return slot;
         slot?.Dispose();
-        slot = Model.CreateContext(new LlamaContextOptions
-        {
-            ContextSize = perSeq * PackSequences,
-            BatchSize = Math.Max(PackTokens, perSeq),
-            MicroBatchSize = Math.Max(PackTokens, perSeq),
-            SequenceCount = PackSequences,
-            Embeddings = embeddings,
-            Threads = _threads,
-            BatchThreads = _threads,
-            KeyType = GgmlType.F32,
-            ValueType = GgmlType.F32,
-        });
+        // A packed sequence must fit one batch whole.
+        slot = NewContext(PackSequences, perSeq, Math.Max(PackTokens, perSeq), embeddings);
         return slot;
     }
 
@@ -69,19 +59,22 @@ public sealed class PolicyModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var perSeq = Math.Max(64, NextPow2(maxLength));
-        return Model.CreateContext(new LlamaContextOptions
-        {
-            ContextSize = perSeq * sequences,
-            BatchSize = Math.Max(PackTokens, sequences),
-            MicroBatchSize = Math.Max(PackTokens, sequences),
-            SequenceCount = sequences,
-            Embeddings = true,
-            Threads = _threads,
-            BatchThreads = _threads,
-            KeyType = GgmlType.F32,
-            ValueType = GgmlType.F32,
-        });
+        // Prompts may span several batches here (positions continue the KV cache); one token per sequence must fit.
+        return NewContext(sequences, perSeq, Math.Max(PackTokens, sequences), embeddings: true);
     }
+
+    private LlamaContext NewContext(int sequences, int perSequence, int batch, bool embeddings) => Model.CreateContext(new LlamaContextOptions
+    {
+        ContextSize = perSequence * sequences,
+        BatchSize = batch,
+        MicroBatchSize = batch,
+        SequenceCount = sequences,
+        Embeddings = embeddings,
+        Threads = _threads,
+        BatchThreads = _threads,
+        KeyType = GgmlType.F32,
+        ValueType = GgmlType.F32,
+    });
 
     private static int NextPow2(int n)
     {
