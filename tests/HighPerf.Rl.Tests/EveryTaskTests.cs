@@ -1,4 +1,5 @@
 using HighPerf.Gym.Core;
+using HighPerf.Gym.Data;
 using HighPerf.Rl.Training;
 
 namespace HighPerf.Rl.Tests;
@@ -9,9 +10,8 @@ namespace HighPerf.Rl.Tests;
 /// nothing; the test checks that each pipeline runs and produces complete, consistent artifacts.</summary>
 public sealed class EveryTaskTests
 {
-    /// <summary>The tasks run here: the registry's names that this toy-size pipeline was verified on within CI's time
-    /// budget (a case costs minutes on 2 cores). The other tasks run the same code path through `highperf results`.</summary>
-    public static TheoryData<string> Tasks() => [.. TaskRegistry.All.Select(t => t.Name).Where(n => n is "wordle")];
+    /// <summary>Every registered task. The chess tasks run their CPU variants (deterministic opponent), as the presets do.</summary>
+    public static TheoryData<string> Tasks() => [.. TaskRegistry.All.Select(t => t.Name)];
 
     [Theory]
     [MemberData(nameof(Tasks))]
@@ -37,6 +37,10 @@ public sealed class EveryTaskTests
                     Assert.True(double.IsFinite(r.Evaluation.ReturnMean), $"{task}/{algo}: return {r.Evaluation.ReturnMean}");
                     Assert.InRange(r.Evaluation.SuccessRate, 0, 1);
                     Assert.True(File.Exists(Path.Combine(dir, $"eval-{algo.CliName()}.json")), $"{task}/{algo}: no evaluation report");
+                    var transcripts = EpisodeJsonl.Read(Path.Combine(dir, $"eval-{algo.CliName()}.episodes.jsonl")).ToList();
+                    Assert.Equal(3, transcripts.Count);
+                    Assert.All(transcripts, e => Assert.Equal(task, e.Task));
+                    Assert.Equal(r.Evaluation.ReturnMean, transcripts.Average(e => e.Return), 9);
                 }
             }
             foreach (var f in new[] { "dataset.jsonl", "base.gguf", "bc.gguf", "filtered-bc.gguf", "mc.critic.gguf", "ilql.critic.gguf", "metrics.jsonl" })

@@ -173,4 +173,38 @@ public sealed class MazeOfflineRlTests(MazeRunFixture run) : IClassFixture<MazeR
             System.IO.Directory.Delete(b, true);
         }
     }
+    /// <summary>The two scoring paths of the re-ranker agree: per-state candidates (the prompt decoded once, each
+    /// candidate forking its KV sequence; logits and hidden states of one pass) give the same log π_β, ΣQ and ΣV as the
+    /// fixed-set path (each prompt + candidate decoded whole), on the run's BC policy and ILQL critic.</summary>
+    [Fact]
+    public void ForkedCandidateScoringEqualsPackedScoring()
+    {
+        using var model = LlamaModel.Load(Path.Combine(run.Directory, "bc.gguf"));
+        using var policy = new PolicyModel(model, 2);
+        using var critic = TokenCritic.Load(Path.Combine(run.Directory, "ilql.critic.gguf"));
+        var moves = OfflineExperiment.CandidateActions(TaskRegistry.Get("maze-fo"))!.For(TextHistory.Empty);
+        var episodes = HighPerf.Gym.Data.EpisodeJsonl.Read(Path.Combine(run.Directory, "dataset.jsonl")).Take(3).ToList();
+        var prompts = episodes.SelectMany(e => OfflineDataset.Replay(e, TaskRegistry.Get("maze-fo").CreateEnvironment).Steps.Take(3).Select(s => s.Prompt)).ToList();
+        var score = new ReRankScore(0, 16, true);
+        using var packed = new ReRankerPolicy(policy, moves, score, critic);
+        using var forked = new ReRankerPolicy(policy, ActionCandidates.PerState(_ => moves), score, critic);
+        foreach (var prompt in prompts)
+        {
+            var a = packed.Stats(prompt);
+            var (actions, b) = forked.Scored(prompt);
+            Assert.Equal(moves, actions);
+            for (var c = 0; c < moves.Count; c++)
+            {
+                Assert.Equal(a[c].LogProb, b[c].LogProb, 1e-3);
+                Assert.Equal(a[c].SumQ, b[c].SumQ, 1e-3);
+                Assert.Equal(a[c].SumV, b[c].SumV, 1e-3);
+            }
+        }
+        // Per-state sets: the policy only ever answers with a candidate of the state it is in.
+        static bool FirstHalf(TextHistory h) => h.Items[^1].Text.Sum(ch => ch) % 2 == 0;
+        using var varying = new ReRankerPolicy(policy, ActionCandidates.PerState(h => FirstHalf(h) ? moves.Take(2).ToList() : moves.Skip(2).ToList()), ReRankScore.BehaviorCloning);
+        var answers = varying.ActBatch([.. prompts.Select((p, i) => new PolicyRequest(i, 0, p, new Random(i)))]);
+        for (var i = 0; i < prompts.Count; i++)
+            Assert.Contains(answers[i], FirstHalf(prompts[i]) ? moves.Take(2) : moves.Skip(2));
+    }
 }

@@ -27,10 +27,11 @@ public static class TrainCommand
         var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC and ILQL (default: the task's preset, spec §4.7)." };
         var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
         var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
+        var freeDecoding = new Option<bool>("--free-decoding") { Description = "Text-Nav: generate commands token by token (the paper's decoding) instead of re-ranking the admissible commands the observation lists." };
         var criticLr = new Option<float?>("--critic-lr") { Description = "AdamW learning rate of the MC/ILQL critic heads." };
         var command = new Command("train", "Train an offline RL algorithm (BC, filtered BC, MC Returns, ILQL) on a task and evaluate it.")
         {
-            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak, criticLr, mcMask, threads,
+            task, algo, model, output, resume, seed, epochs, bcSteps, criticSteps, datasetEpisodes, evalEpisodes, beta, polyak, criticLr, mcMask, freeDecoding, threads,
         };
         command.SetAction(parse =>
         {
@@ -57,6 +58,7 @@ public static class TrainCommand
             if (parse.GetResult(threads) is not null) options = options with { Threads = parse.GetValue(threads) };
             if (parse.GetValue(beta) is { } b) options = options with { Beta = b, McBeta = b };
             if (parse.GetValue(mcMask)) options = options with { McIncludeTruncated = true };
+            if (parse.GetValue(freeDecoding)) options = options with { ReRankAdmissible = false };
             if (parse.GetValue(criticLr) is { } clr) options = options with { CriticLearningRate = clr };
             if (parse.GetValue(polyak) is { } pa) options = options with { PolyakAlpha = pa };
             if (parse.GetResult(criticSteps) is not null) options = options with { McSteps = parse.GetValue(criticSteps), IlqlSteps = parse.GetValue(criticSteps) };

@@ -35,6 +35,7 @@ public static class ChessTaskDefinitions
     {
         Description = $"Chess endgames (CPU variant): K+Q/K+R/K+Q+R/K+R+R vs K positions against Stockfish at {CpuOpponentNodes} nodes a move (deterministic); win by mate.",
         CreateEnvironment = () => ChessTasks.CreateEndgames(opponent: CpuOpponent),
+        ReplayEnvironment = record => ReplayEndgame(record, CpuOpponent),
         Dataset = (n, seed) => ChessDatasets.GenerateEndgames(n, seed, agentEngine: StockfishOptions.Expert(CpuLimit.Nodes), opponent: CpuOpponent).Select(ToRecord),
     };
 
@@ -63,6 +64,7 @@ public static class ChessTaskDefinitions
         Name = ChessTasks.EndgamesName,
         Description = "Chess endgames: K+Q/K+R/K+Q+R/K+R+R vs K positions against Stockfish; win by mate.",
         CreateEnvironment = () => ChessTasks.CreateEndgames(),
+        ReplayEnvironment = record => ReplayEndgame(record, null),
         Policies = new Dictionary<string, PolicyFactory>
         {
             ["random"] = _ => ChessPolicies.RandomLegal(),
@@ -77,6 +79,15 @@ public static class ChessTaskDefinitions
         PaperStatistics = new(97_756, 11.9, 12.0, 0.59, 0.586, 0.492),
         Dataset = (n, seed) => ChessDatasets.GenerateEndgames(n, seed).Select(ToRecord),
     };
+
+    /// <summary>An endgame environment whose only start position is the recorded episode's first observation (dataset
+    /// episodes start from training positions, which the evaluation environment never resets to).</summary>
+    private static ChessEnvironment ReplayEndgame(EpisodeRecord record, StockfishOptions? opponent)
+    {
+        var items = record.Trajectory.Items;
+        if (items.Length == 0 || items[0].IsAction) throw new InvalidDataException($"episode seed {record.Seed}: an endgame episode must start with the position");
+        return ChessTasks.CreateEndgames([ChessText.ParseObservation(items[0].Text)], opponent: opponent);
+    }
 
     private static EpisodeRecord ToRecord(ChessEpisode e)
         => new(e.Task, e.Seed, new TextTrajectory([.. e.Items], [.. e.Rewards], e.Done), e.Won);

@@ -56,6 +56,15 @@ public sealed record TaskDefinition
     /// <summary>A fresh environment instance (one per concurrent episode).</summary>
     public required Func<ITextEnvironment> CreateEnvironment { get; init; }
 
+    /// <summary>An environment that replays a recorded episode from that episode's own start, for datasets whose
+    /// episodes start where <see cref="CreateEnvironment"/> never resets (the endgames' training positions are disjoint
+    /// from the evaluation positions); null: <see cref="CreateEnvironment"/> reset with the episode's seed.</summary>
+    public Func<EpisodeRecord, ITextEnvironment>? ReplayEnvironment { get; init; }
+
+    /// <summary>The environment that replays <paramref name="record"/> (see <see cref="ReplayEnvironment"/>).</summary>
+    public ITextEnvironment CreateReplayEnvironment(EpisodeRecord record)
+        => ReplayEnvironment is { } replay ? replay(record ?? throw new ArgumentNullException(nameof(record))) : CreateEnvironment();
+
     /// <summary>Reference policies by name: at least "random", "behavior" (the dataset policy) and "expert" where one exists.</summary>
     public required IReadOnlyDictionary<string, PolicyFactory> Policies { get; init; }
 

@@ -72,6 +72,14 @@ public sealed class TextNavEnvironment : ITextEnvironment, IEpisodeOutcome
         return body + "\n\nAdmissible commands: " + string.Join(", ", _game.AdmissibleCommands()) + "\n";
     }
 
+    /// <summary>The admissible commands of the latest observation in <paramref name="history"/> (none when the latest
+    /// item is an action or the game is over).</summary>
+    public static IReadOnlyList<string> LastAdmissible(TextHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return history.Count > 0 && !history.Items[^1].IsAction ? ParseAdmissible(history.Items[^1].Text) : [];
+    }
+
     /// <summary>Parses the admissible commands out of an observation (what a text-only policy sees).</summary>
     public static IReadOnlyList<string> ParseAdmissible(string observation)
     {

@@ -7,14 +7,8 @@ public sealed class TextNavRandomPolicy : ITextPolicy
 {
     public string Act(TextHistory history, Random rng)
     {
-        for (var i = history.Count - 1; i >= 0; i--)
-        {
-            if (history.Items[i].IsAction) continue;
-            var cmds = TextNavEnvironment.ParseAdmissible(history.Items[i].Text);
-            if (cmds.Count > 0) return cmds[rng.Next(cmds.Count)] + "\n";
-            break;
-        }
-        return "look\n";
+        var cmds = TextNavEnvironment.LastAdmissible(history);
+        return cmds.Count > 0 ? cmds[rng.Next(cmds.Count)] + "\n" : "look\n";
     }
 }
 

@@ -10,7 +10,7 @@ namespace HighPerf.Rl.Data;
 /// <item><b>Episode</b>: one segment per episode, the whole trajectory (environments that never window the history,
 /// LMRL-Gym's masked whole-episode datasets).</item>
 /// </list>
-/// <see cref="OfflineDataset.Build"/> picks Episode when every step's prompt is the full prefix of the trajectory.</summary>
+/// <c>OfflineDataset.Build</c> picks Episode when every step's prompt is the full prefix of the trajectory.</summary>
 public enum SegmentMode
 {
     Steps,
@@ -74,8 +74,18 @@ public sealed class OfflineDataset
     /// reproduce the recorded observations (a non-deterministic environment or a foreign dataset).</summary>
     public static (List<(TextHistory Prompt, string Action, double Reward)> Steps, TextHistory Final) Replay(EpisodeRecord record, Func<ITextEnvironment> environmentFactory)
     {
+        ArgumentNullException.ThrowIfNull(environmentFactory);
+        return Replay(record, _ => environmentFactory());
+    }
+
+    /// <summary><see cref="Replay(EpisodeRecord, Func{ITextEnvironment})"/> with an environment made for the record (e.g.
+    /// <see cref="TaskDefinition.CreateReplayEnvironment"/>); the environment is disposed afterwards when disposable.</summary>
+    public static (List<(TextHistory Prompt, string Action, double Reward)> Steps, TextHistory Final) Replay(EpisodeRecord record, Func<EpisodeRecord, ITextEnvironment> environmentFactory)
+    {
         ArgumentNullException.ThrowIfNull(record);
-        var env = environmentFactory();
+        ArgumentNullException.ThrowIfNull(environmentFactory);
+        var env = environmentFactory(record);
+        using var owned = env as IDisposable; // chess environments own a Stockfish process
         var history = env.Reset(record.Seed);
         var items = record.Trajectory.Items;
         var rewards = record.Trajectory.Rewards;
@@ -119,6 +129,14 @@ public sealed class OfflineDataset
     /// <param name="bos">Token prepended to every segment, or null.</param>
     /// <param name="maxTokens">Left-truncation limit of a segment (whole items first, spec §1.1).</param>
     public static OfflineDataset Build(IReadOnlyList<EpisodeRecord> episodes, Func<ITextEnvironment> environmentFactory, TextTokenizer tokenize, int? bos, int maxTokens = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(environmentFactory);
+        return Build(episodes, _ => environmentFactory(), tokenize, bos, maxTokens);
+    }
+
+    /// <summary><see cref="Build(IReadOnlyList{EpisodeRecord}, Func{ITextEnvironment}, TextTokenizer, int?, int)"/> with
+    /// an environment made for each record (<see cref="TaskDefinition.CreateReplayEnvironment"/>).</summary>
+    public static OfflineDataset Build(IReadOnlyList<EpisodeRecord> episodes, Func<EpisodeRecord, ITextEnvironment> environmentFactory, TextTokenizer tokenize, int? bos, int maxTokens = 1024)
     {
         ArgumentNullException.ThrowIfNull(episodes);
         ArgumentNullException.ThrowIfNull(tokenize);

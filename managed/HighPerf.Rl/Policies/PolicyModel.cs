@@ -43,7 +43,7 @@ public sealed class PolicyModel : IDisposable
     private LlamaContext Context(bool embeddings, int maxLength)
     {
         ref var slot = ref embeddings ? ref _embeddingContext : ref _logitContext;
-        var perSeq = Math.Max(64, NextPow2(maxLength));
+        var perSeq = SlotLength(maxLength);
         if (slot is not null && slot.SequenceContextSize >= maxLength) return slot;
         slot?.Dispose();
         // A packed sequence must fit one batch whole.
@@ -58,7 +58,7 @@ public sealed class PolicyModel : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        var perSeq = Math.Max(64, NextPow2(maxLength));
+        var perSeq = SlotLength(maxLength);
         // Prompts may span several batches here (positions continue the KV cache); one token per sequence must fit.
         return NewContext(sequences, perSeq, Math.Max(PackTokens, sequences), embeddings: true);
     }
@@ -76,12 +76,9 @@ public sealed class PolicyModel : IDisposable
         ValueType = GgmlType.F32,
     });
 
-    private static int NextPow2(int n)
-    {
-        var p = 1;
-        while (p < n) p <<= 1;
-        return p;
-    }
+    /// <summary>The per-sequence slot (KV cells, trainer sequence length) for sequences of up to
+    /// <paramref name="maxLength"/> tokens: the next power of two, at least 64, so contexts are reused across nearby lengths.</summary>
+    internal static int SlotLength(int maxLength) => Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, maxLength)));
 
     /// <summary>For each sequence, the rows at <c>positions</c> of its per-token output (hidden states [E] when
     /// <paramref name="embeddings"/>, else logits [V]) are written consecutively into the returned matrix, in input order.</summary>

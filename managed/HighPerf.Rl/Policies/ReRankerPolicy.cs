@@ -1,4 +1,5 @@
 using HighPerf.Gym.Core;
+using HighPerf.Llama;
 using HighPerf.Rl.Algorithms;
 using HighPerf.Rl.Critics;
 
@@ -17,21 +18,63 @@ public sealed record ReRankScore(double Alpha, double Beta, bool UseValue)
     public static ReRankScore BehaviorCloning { get; } = new(1, 0, false);
 }
 
-/// <summary>Re-ranking over an enumerable action set (Maze's four moves): every candidate is scored with the policy
-/// LM's log-probabilities and, optionally, a token-level critic; the action is sampled ∝ exp(score) (temperature 1, as
-/// the paper's evaluation samples) or taken greedily. Scores depend only on the prompt, so they are cached per
-/// prompt (Maze FO has 25 distinct prompts) — sampling stays per episode with the episode's own RNG.</summary>
-public sealed class ReRankerPolicy : IBatchTextPolicy
+/// <summary>The action set a re-ranker chooses from: one fixed list (Maze's four moves) or a list read from each state
+/// (Text-Nav's "Admissible commands:" line, which the observation itself shows the agent).</summary>
+public sealed class ActionCandidates
 {
+    private readonly IReadOnlyList<string>? _fixed;
+    private readonly Func<TextHistory, IReadOnlyList<string>>? _perState;
+
+    private ActionCandidates(IReadOnlyList<string>? fixedSet, Func<TextHistory, IReadOnlyList<string>>? perState)
+        => (_fixed, _perState) = (fixedSet, perState);
+
+    /// <summary>The same actions in every state.</summary>
+    public static ActionCandidates Fixed(IReadOnlyList<string> actions)
+        => new(actions is { Count: > 0 } ? actions.ToArray() : throw new ArgumentException("no candidate actions", nameof(actions)), null);
+
+    /// <summary>Actions that depend on the state (each call must return at least one).</summary>
+    public static ActionCandidates PerState(Func<TextHistory, IReadOnlyList<string>> actions)
+        => new(null, actions ?? throw new ArgumentNullException(nameof(actions)));
+
+    public bool IsFixed => _fixed is not null;
+
+    /// <summary>The candidates in <paramref name="state"/>.</summary>
+    public IReadOnlyList<string> For(TextHistory state)
+    {
+        if (_fixed is not null) return _fixed;
+        var list = _perState!(state);
+        return list is { Count: > 0 } ? list : throw new InvalidOperationException($"no candidate actions in the state after {state.Count} items");
+    }
+}
+
+/// <summary>Re-ranking over an enumerable action set (spec §4.3/§4.4; Maze's four moves, Text-Nav's admissible
+/// commands): every candidate is scored with the policy LM's log-probabilities and, optionally, a token-level critic;
+/// the action is sampled ∝ exp(score) (temperature 1, as the paper's evaluation samples) or taken greedily. Scores
+/// depend only on the prompt, so they are cached per prompt (Maze FO has 25 distinct prompts) — sampling stays per
+/// episode with the episode's own RNG.
+/// <para>Two ways to score, by the shape of the work: a fixed set on short prompts packs every (prompt, candidate)
+/// sequence into shared decodes (<see cref="PolicyModel.Outputs"/>, logits and hidden states from two passes); a
+/// per-state set on long histories decodes the prompt once into KV sequence 0 and forks it for each candidate, which
+/// then decodes only its own few tokens (logits and hidden states from the same pass) — one prompt decode instead of
+/// one per candidate.</para></summary>
+public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
+{
+    /// <summary>KV sequences of the shared-prefix scorer: the prompt plus up to this many − 1 candidates at a time.</summary>
+    public const int ForkSequences = 16;
+
     private readonly PolicyModel _policy;
     private readonly TokenCritic? _critic;
-    private readonly IReadOnlyList<string> _candidates;
-    private readonly Dictionary<string, CandidateStats[]> _cache = new(StringComparer.Ordinal);
+    private readonly ActionCandidates _candidates;
+    private readonly Dictionary<string, (IReadOnlyList<string> Actions, CandidateStats[] Stats)> _cache = new(StringComparer.Ordinal);
+    private LlamaContext? _forkContext;
 
     public ReRankerPolicy(PolicyModel policy, IReadOnlyList<string> candidates, ReRankScore score, TokenCritic? critic = null, bool greedy = false)
+        : this(policy, ActionCandidates.Fixed(candidates), score, critic, greedy) { }
+
+    public ReRankerPolicy(PolicyModel policy, ActionCandidates candidates, ReRankScore score, TokenCritic? critic = null, bool greedy = false)
     {
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
-        _candidates = candidates is { Count: > 0 } ? candidates : throw new ArgumentException("no candidate actions", nameof(candidates));
+        _candidates = candidates ?? throw new ArgumentNullException(nameof(candidates));
         Score = score ?? throw new ArgumentNullException(nameof(score));
         if (score.Beta != 0 && critic is null) throw new ArgumentException("a critic is needed when β ≠ 0", nameof(critic));
         if (score.UseValue && critic is { Shape.WithValue: false }) throw new ArgumentException("the critic has no V head", nameof(critic));
@@ -44,22 +87,27 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
 
     public IReadOnlyList<string> ActBatch(IReadOnlyList<PolicyRequest> requests)
     {
+        ArgumentNullException.ThrowIfNull(requests);
         var result = new string[requests.Count];
         var missing = requests.Select(r => r.History).Where(h => !_cache.ContainsKey(Key(h))).DistinctBy(Key).ToList();
         if (missing.Count > 0) ScorePrompts(missing);
-        Span<double> scores = stackalloc double[_candidates.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            var stats = _cache[Key(requests[i].History)];
+            var (actions, stats) = _cache[Key(requests[i].History)];
+            var scores = new double[actions.Count];
             for (var c = 0; c < scores.Length; c++) scores[c] = Score.Score(stats[c]);
-            result[i] = _candidates[Greedy ? ArgMax(scores) : Sampling.SampleSoftmax(scores, requests[i].Rng)];
+            result[i] = actions[Greedy ? ArgMax(scores) : Sampling.SampleSoftmax(scores, requests[i].Rng)];
         }
         return result;
     }
 
-    /// <summary>The candidate statistics for one prompt (computed and cached on demand).</summary>
-    public CandidateStats[] Stats(TextHistory prompt)
+    /// <summary>The candidate statistics for one prompt, in the order of its candidates (computed and cached on demand).</summary>
+    public CandidateStats[] Stats(TextHistory prompt) => Scored(prompt).Stats;
+
+    /// <summary>The candidates of one prompt and their statistics (computed and cached on demand).</summary>
+    public (IReadOnlyList<string> Actions, CandidateStats[] Stats) Scored(TextHistory prompt)
     {
+        ArgumentNullException.ThrowIfNull(prompt);
         if (!_cache.ContainsKey(Key(prompt))) ScorePrompts([prompt]);
         return _cache[Key(prompt)];
     }
@@ -68,14 +116,22 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
 
     private void ScorePrompts(List<TextHistory> prompts)
     {
-        // One LM input per (prompt, candidate): [BOS] + prompt + candidate; states of the candidate's tokens.
+        if (_candidates.IsFixed) ScorePacked(prompts);
+        else foreach (var p in prompts) _cache[Key(p)] = ScoreForked(p, _candidates.For(p));
+    }
+
+    /// <summary>Fixed candidates: one LM input per (prompt, candidate), [BOS] + prompt + candidate, packed; the states
+    /// of the candidate's tokens.</summary>
+    private void ScorePacked(List<TextHistory> prompts)
+    {
+        var actions = _candidates.For(prompts[0]);
         var seqs = new List<(ReadOnlyMemory<int>, int[])>();
         var labels = new List<int>();
-        var owner = new List<(int Prompt, int Candidate)>();
+        var group = new List<int>(); // prompt · |candidates| + candidate, per row
         for (var p = 0; p < prompts.Count; p++)
-            for (var c = 0; c < _candidates.Count; c++)
+            for (var c = 0; c < actions.Count; c++)
             {
-                var tt = TokenTrajectory.FromHistory(prompts[p].AppendAction(_candidates[c]), _policy.Tokenizer);
+                var tt = TokenTrajectory.FromHistory(prompts[p].AppendAction(actions[c]), _policy.Tokenizer);
                 var offset = _policy.Bos is null ? 0 : 1;
                 var tokens = new int[tt.Length + offset];
                 if (_policy.Bos is { } b) tokens[0] = b;
@@ -86,36 +142,141 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
                     {
                         positions.Add(t + offset - 1);
                         labels.Add(tt.Tokens[t]);
-                        owner.Add((p, c));
+                        group.Add(p * actions.Count + c);
                     }
                 seqs.Add((tokens, positions.ToArray()));
             }
-        var n = labels.Count;
         var logits = _policy.Outputs(seqs, embeddings: false);
+        var features = _critic is null ? null : _policy.StateFeatures(seqs);
+        var stats = Accumulate(logits, features, labels.ToArray(), group, prompts.Count * actions.Count);
+        for (var p = 0; p < prompts.Count; p++) _cache[Key(prompts[p])] = (actions, stats[(p * actions.Count)..((p + 1) * actions.Count)]);
+    }
+
+    /// <summary>Per-state candidates: the prompt is decoded once into KV sequence 0; each candidate forks it (a whole
+    /// sequence copy, no recomputation) and decodes its tokens but the last. The state before a candidate's first token
+    /// is the prompt's last position, shared by all; the state before token j ≥ 1 is the fork's output j − 1.</summary>
+    private (IReadOnlyList<string>, CandidateStats[]) ScoreForked(TextHistory prompt, IReadOnlyList<string> actions)
+    {
+        var tokens = new List<int>();
+        if (_policy.Bos is { } b) tokens.Add(b);
+        tokens.AddRange(TokenTrajectory.FromHistory(prompt, _policy.Tokenizer).Tokens);
+        if (tokens.Count == 0) throw new ArgumentException("empty prompt (no BOS, no history)", nameof(prompt));
+        var candidateTokens = new int[actions.Count][];
+        for (var c = 0; c < actions.Count; c++)
+        {
+            candidateTokens[c] = _policy.Tokenizer(actions[c]);
+            if (candidateTokens[c].Length == 0) throw new ArgumentException($"candidate {c} ({actions[c]}) has no tokens", nameof(actions));
+        }
+        var promptLength = tokens.Count;
+        var ctx = ForkContext(promptLength + candidateTokens.Max(t => t.Length));
+        ctx.ClearMemory();
+        using var batch = new LlamaBatch(ctx.BatchSize);
+
+        // The prompt, in batch-sized chunks; keep the last position's logits and hidden state.
+        var lastIndex = 0;
+        for (var start = 0; start < promptLength; start += ctx.BatchSize)
+        {
+            batch.Clear();
+            for (var t = start; t < Math.Min(promptLength, start + ctx.BatchSize); t++)
+            {
+                var index = batch.Add(tokens[t], t, 0, output: t == promptLength - 1);
+                if (t == promptLength - 1) lastIndex = index;
+            }
+            ctx.Decode(batch);
+        }
+        var vocab = _policy.VocabSize;
+        var hiddenWidth = _policy.EmbeddingSize;
+        var rows = candidateTokens.Sum(t => t.Length);
+        var logits = new float[rows * vocab];
+        var hidden = new float[rows * hiddenWidth];
+        var rowStart = new int[actions.Count];
+        for (int c = 0, r = 0; c < actions.Count; r += candidateTokens[c].Length, c++) rowStart[c] = r;
+        var promptLogits = ctx.GetLogits(lastIndex).ToArray();
+        var promptHidden = ctx.GetEmbeddings(lastIndex).ToArray();
+        foreach (var r in rowStart)
+        {
+            promptLogits.CopyTo(logits.AsSpan(r * vocab, vocab));
+            promptHidden.CopyTo(hidden.AsSpan(r * hiddenWidth, hiddenWidth));
+        }
+
+        // The forks, ForkSequences − 1 candidates at a time.
+        var outputs = new List<(int Row, int Index)>();
+        for (var first = 0; first < actions.Count; first += ctx.SequenceCount - 1)
+        {
+            var last = Math.Min(actions.Count, first + ctx.SequenceCount - 1);
+            batch.Clear();
+            outputs.Clear();
+            for (var c = first; c < last; c++)
+            {
+                var seq = 1 + c - first;
+                ctx.CopySequence(0, seq);
+                for (var j = 0; j + 1 < candidateTokens[c].Length; j++)
+                {
+                    if (batch.Count == batch.Capacity) Flush();
+                    outputs.Add((rowStart[c] + j + 1, batch.Add(candidateTokens[c][j], promptLength + j, seq, true)));
+                }
+            }
+            Flush();
+        }
+        ctx.ClearMemory();
+
+        void Flush()
+        {
+            if (batch.Count == 0) return;
+            ctx.Decode(batch);
+            foreach (var (row, index) in outputs)
+            {
+                ctx.GetLogits(index).CopyTo(logits.AsSpan(row * vocab, vocab));
+                ctx.GetEmbeddings(index).CopyTo(hidden.AsSpan(row * hiddenWidth, hiddenWidth));
+            }
+            batch.Clear();
+            outputs.Clear();
+        }
+
+        var labels = new int[rows];
+        var group = new int[rows];
+        float[]? features = _critic is null ? null : new float[rows * _policy.FeatureWidth];
+        for (var c = 0; c < actions.Count; c++)
+        {
+            var full = tokens.Concat(candidateTokens[c]).ToArray();
+            for (var j = 0; j < candidateTokens[c].Length; j++)
+            {
+                var r = rowStart[c] + j;
+                labels[r] = candidateTokens[c][j];
+                group[r] = c;
+                if (features is not null)
+                    PolicyModel.ComposeFeature(hidden.AsSpan(r * hiddenWidth, hiddenWidth), full, promptLength + j - 1,
+                        features.AsSpan(r * _policy.FeatureWidth, _policy.FeatureWidth));
+            }
+        }
+        return (actions, Accumulate(logits, features, labels, group, actions.Count));
+    }
+
+    /// <summary>Sums, per group (one candidate of one prompt), log π_β(label) of each row and the critic's min-Q and V.</summary>
+    private CandidateStats[] Accumulate(float[] logits, float[]? features, int[] labels, IReadOnlyList<int> group, int groups)
+    {
+        var n = labels.Length;
         var logp = new float[n];
-        KernelOps.LogProbs(logits, n, _policy.VocabSize, labels.ToArray(), 1f, logp);
+        KernelOps.LogProbs(logits, n, _policy.VocabSize, labels, 1f, logp);
         var q = new float[n];
         var v = new float[n];
         if (_critic is not null)
         {
-            var h = _policy.StateFeatures(seqs);
             var heads = _critic.Shape.QHeads;
             var qAll = new float[n * heads];
-            _critic.Evaluate(h, labels.ToArray(), qAll, [], _critic.Shape.WithValue ? v : []);
+            _critic.Evaluate(features!, labels, qAll, [], _critic.Shape.WithValue ? v : []);
             for (var i = 0; i < n; i++) q[i] = heads == 2 ? MathF.Min(qAll[2 * i], qAll[2 * i + 1]) : qAll[i];
         }
-        var acc = new (double L, double Q, double V)[prompts.Count, _candidates.Count];
-        for (var i = 0; i < n; i++)
-        {
-            var (p, c) = owner[i];
-            acc[p, c] = (acc[p, c].L + logp[i], acc[p, c].Q + q[i], acc[p, c].V + v[i]);
-        }
-        for (var p = 0; p < prompts.Count; p++)
-        {
-            var stats = new CandidateStats[_candidates.Count];
-            for (var c = 0; c < stats.Length; c++) stats[c] = new CandidateStats(acc[p, c].L, acc[p, c].Q, acc[p, c].V);
-            _cache[Key(prompts[p])] = stats;
-        }
+        var acc = new (double L, double Q, double V)[groups];
+        for (var i = 0; i < n; i++) acc[group[i]] = (acc[group[i]].L + logp[i], acc[group[i]].Q + q[i], acc[group[i]].V + v[i]);
+        return [.. acc.Select(a => new CandidateStats(a.L, a.Q, a.V))];
+    }
+
+    private LlamaContext ForkContext(int maxLength)
+    {
+        if (_forkContext is not null && _forkContext.SequenceContextSize >= maxLength) return _forkContext;
+        _forkContext?.Dispose();
+        return _forkContext = _policy.CreateGenerationContext(ForkSequences, maxLength);
     }
 
     private static int ArgMax(ReadOnlySpan<double> s)
@@ -123,5 +284,11 @@ public sealed class ReRankerPolicy : IBatchTextPolicy
         var best = 0;
         for (var i = 1; i < s.Length; i++) if (s[i] > s[best]) best = i;
         return best;
+    }
+
+    public void Dispose()
+    {
+        _forkContext?.Dispose();
+        _forkContext = null;
     }
 }

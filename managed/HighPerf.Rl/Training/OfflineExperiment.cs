@@ -3,6 +3,7 @@ using System.Text.Json;
 using HighPerf.Gym.Core;
 using HighPerf.Gym.Data;
 using HighPerf.Gym.Evaluation;
+using HighPerf.Gym.TextNav;
 using HighPerf.Llama;
 using HighPerf.Llama.Training;
 using HighPerf.Rl.Algorithms;
@@ -96,6 +97,11 @@ public sealed record ExperimentOptions
     /// CPU budget of ~2k steps, values must propagate ~40 action tokens (12 moves × 3 tokens) through the
     /// Q → Q̄ → V chain, which a target time constant of 200 steps does not allow (measured: 0.005 → score ≈ BC).</summary>
     public float PolyakAlpha { get; init; } = 0.1f;
+    /// <summary>Text-Nav: choose among the admissible commands the observation lists (re-ranking, as on Maze) instead of
+    /// generating a command token by token. A tiny policy trained for tens of steps does not learn to spell commands
+    /// (free decoding measured 0.0 on every seed: it produced strings like "go north food from table"), so the
+    /// CPU presets re-rank; false gives the paper's free decoding.</summary>
+    public bool ReRankAdmissible { get; init; } = true;
     /// <summary>Steps between checkpoints (policy and critic).</summary>
     public int CheckpointEvery { get; init; } = 100;
     public int Threads { get; init; } = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
@@ -154,8 +160,16 @@ public sealed class OfflineExperiment : IDisposable
     private string PathOf(string name) => Path.Combine(Options.OutputDirectory, name);
 
     /// <summary>Maze-style enumerable action sets (re-ranking, spec §4.3); null = token-level value-guided decoding.</summary>
-    public static IReadOnlyList<string>? CandidateActions(TaskDefinition task)
-        => task.Name.StartsWith("maze", StringComparison.Ordinal) ? ["move up\n", "move down\n", "move left\n", "move right\n"] : null;
+    /// <summary>The action set policies re-rank on <paramref name="task"/>, or null where they decode freely: Maze's
+    /// four moves; Text-Nav's admissible commands (read from the last observation) unless <paramref name="reRankAdmissible"/> is false.</summary>
+    public static ActionCandidates? CandidateActions(TaskDefinition task, bool reRankAdmissible = true)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (task.Name.StartsWith("maze", StringComparison.Ordinal)) return ActionCandidates.Fixed(["move up\n", "move down\n", "move left\n", "move right\n"]);
+        if (reRankAdmissible && task.Name.StartsWith("textnav", StringComparison.Ordinal))
+            return ActionCandidates.PerState(h => [.. TextNavEnvironment.LastAdmissible(h).Select(c => c + "\n")]);
+        return null;
+    }
 
     private float Beta => Options.Beta ?? 16f;
 
@@ -235,7 +249,7 @@ public sealed class OfflineExperiment : IDisposable
         var episodes = which == OfflineAlgorithm.Bc ? Episodes() : FilteredBehaviorCloning.Select(Task, Episodes());
         using var model = LlamaModel.Load(start, LlamaModelOptions.Trainable);
         using var tokenizerView = new PolicyModel(model, Options.Threads);
-        var data = which == OfflineAlgorithm.Bc && _data is not null ? _data : OfflineDataset.Build(episodes, Task.CreateEnvironment, tokenizerView.Tokenizer, tokenizerView.Bos, Math.Min(model.TrainContextLength, 2048));
+        var data = which == OfflineAlgorithm.Bc && _data is not null ? _data : OfflineDataset.Build(episodes, Task.CreateReplayEnvironment, tokenizerView.Tokenizer, tokenizerView.Bos, Math.Min(model.TrainContextLength, 2048));
         if (which == OfflineAlgorithm.Bc) _data ??= data;
         var total = Options.BcSteps;
         if (Options.BcEpochs is { } epochs)
@@ -250,10 +264,11 @@ public sealed class OfflineExperiment : IDisposable
         }
         var maxLen = 2;
         for (var s = 0; s < data.SegmentCount; s++) maxLen = Math.Max(maxLen, data.SegmentOffsets[s + 1] - data.SegmentOffsets[s]);
+        var slot = PolicyModel.SlotLength(maxLen);
         using var trainer = new WeightedTrainer(model, new WeightedTrainerOptions
         {
-            MaxSequenceLength = Math.Max(64, NextPow2(maxLen)),
-            SequencesPerMicroBatch = Math.Clamp(2048 / Math.Max(64, NextPow2(maxLen)), 1, 32),
+            MaxSequenceLength = slot,
+            SequencesPerMicroBatch = Math.Clamp(2048 / slot, 1, 32),
             Threads = Options.Threads,
             WeightDecay = 0f,
         });
@@ -281,13 +296,6 @@ public sealed class OfflineExperiment : IDisposable
         return _trainedPolicies[which] = path;
     }
 
-    private static int NextPow2(int n)
-    {
-        var p = 1;
-        while (p < n) p <<= 1;
-        return p;
-    }
-
     /// <summary>The BC policy as π_β (frozen, inference only), its dataset rows and features (computed once).</summary>
     private (PolicyModel Policy, OfflineDataset Data, FeatureTable Features) Behavior()
     {
@@ -295,7 +303,7 @@ public sealed class OfflineExperiment : IDisposable
         var path = TrainPolicy(OfflineAlgorithm.Bc);
         _behaviorModel ??= LlamaModel.Load(path, new LlamaModelOptions { GpuLayers = 0 });
         _behaviorPolicy ??= new PolicyModel(_behaviorModel, Options.Threads);
-        _data ??= OfflineDataset.Build(Episodes(), Task.CreateEnvironment, _behaviorPolicy.Tokenizer, _behaviorPolicy.Bos, Math.Min(_behaviorModel.TrainContextLength, 2048));
+        _data ??= OfflineDataset.Build(Episodes(), Task.CreateReplayEnvironment, _behaviorPolicy.Tokenizer, _behaviorPolicy.Bos, Math.Min(_behaviorModel.TrainContextLength, 2048));
         Report("features", 0, 1, "hidden states of π_β for every dataset state");
         _features = FeatureTable.Compute(_data, _behaviorPolicy);
         Report("features", 1, 1, $"{_features.Count} distinct states × {_features.Width}");
@@ -357,7 +365,7 @@ public sealed class OfflineExperiment : IDisposable
         var evalSeed = Options.Seed * 7919 + 1_000_003; // never the dataset's seed
         EvaluationReport report;
         double trainSeconds;
-        var candidates = CandidateActions(Task);
+        var candidates = CandidateActions(Task, Options.ReRankAdmissible);
         if (which is OfflineAlgorithm.Bc or OfflineAlgorithm.FilteredBc)
         {
             var path = TrainPolicy(which);
@@ -395,13 +403,17 @@ public sealed class OfflineExperiment : IDisposable
     private EvaluationReport Evaluate(OfflineAlgorithm which, IBatchTextPolicy policy, int episodes, int seed)
     {
         var name = $"eval {which.CliName()}";
-        var done = 0;
+        var played = new List<EpisodeRecord>(episodes);
         Report(name, 0, episodes);
-        return Evaluator.Evaluate(Task, policy, which.CliName(), episodes, seed, 32, _ =>
+        var report = Evaluator.Evaluate(Task, policy, which.CliName(), episodes, seed, 32, e =>
         {
-            done++;
-            if (done % 32 == 0 || done == episodes) Report(name, done, episodes);
+            played.Add(e);
+            if (played.Count % 32 == 0 || played.Count == episodes) Report(name, played.Count, episodes);
         });
+        // The transcripts, in the dataset's JSONL format: what the policy actually said (readable, and `highperf
+        // dataset`-compatible for inspection or reuse).
+        EpisodeJsonl.Write(PathOf($"eval-{which.CliName()}.episodes.jsonl"), played);
+        return report;
     }
 
     /// <summary>Writes learning_curve.png: one panel per trained phase (loss against step).</summary>

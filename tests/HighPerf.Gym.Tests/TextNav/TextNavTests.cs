@@ -155,6 +155,21 @@ public class TextNavTests
     }
 
     [Fact]
+    public void Last_admissible_reads_the_latest_observation_only()
+    {
+        var env = TaskRegistry.Get("textnav-fo").CreateEnvironment();
+        var start = env.Reset(3);
+        var commands = TextNavEnvironment.LastAdmissible(start);
+        Assert.NotEmpty(commands);
+        Assert.Equal(TextNavEnvironment.ParseAdmissible(start.Items[^1].Text), commands);
+        var acted = start.AppendAction(commands[0] + "\n");
+        Assert.Empty(TextNavEnvironment.LastAdmissible(acted)); // the latest item is the agent's, not an observation
+        var next = env.Step(acted).History;
+        Assert.Equal(TextNavEnvironment.ParseAdmissible(next.Items[^1].Text), TextNavEnvironment.LastAdmissible(next));
+        Assert.Empty(TextNavEnvironment.LastAdmissible(TextHistory.Empty));
+    }
+
+    [Fact]
     public void Random_policy_only_plays_admissible_commands_and_is_deterministic()
     {
         var task = TaskRegistry.Get("textnav-po");
