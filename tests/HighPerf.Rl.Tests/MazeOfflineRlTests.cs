@@ -22,11 +22,8 @@ public sealed class MazeRunFixture : IDisposable
         exp.WriteLearningCurve();
     }
 
-    public static ExperimentOptions SmallOptions(string dir) => new()
-    {
-        Task = "maze-fo", OutputDirectory = dir, Seed = 3, DatasetEpisodes = 400, EvalEpisodes = 400,
-        BcSteps = 120, McSteps = 1500, IlqlSteps = 2000, CheckpointEvery = 200, Threads = 2,
-    };
+    /// <summary>The demo's preset (seed 3) with half its evaluation episodes.</summary>
+    public static ExperimentOptions SmallOptions(string dir) => ExperimentPresets.Cpu("maze-fo", dir, seed: 3) with { EvalEpisodes = 400, Threads = 2 };
 
     public string Directory { get; }
     public ExperimentOptions Options { get; }
