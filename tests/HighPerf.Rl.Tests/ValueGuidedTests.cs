@@ -37,6 +37,11 @@ public sealed class ValueGuidedTests
         Assert.Equal(-1.5, ReRankScore.BehaviorCloning.Score(s));
         Assert.Equal(16.0, new ReRankScore(0, 16, true).Score(s));
         Assert.Equal(-1.5 - 48, new ReRankScore(1, 16, false).Score(s));
+        // Per token: the critic term is averaged over the candidate's tokens, log π_β stays the whole action's.
+        var three = s with { Tokens = 3 };
+        Assert.Equal(16.0 / 3, new ReRankScore(0, 16, true, PerToken: true).Score(three), 12);
+        Assert.Equal(-1.5 - 16, new ReRankScore(1, 16, false, PerToken: true).Score(three), 12);
+        Assert.Equal(-1.5 - 48, new ReRankScore(1, 16, false).Score(three)); // sums ignore the count
         var rng = new Random(1);
         var counts = new int[3];
         for (var i = 0; i < 3000; i++) counts[Sampling.SampleSoftmax([0.0, Math.Log(2), double.NegativeInfinity], rng)]++;

@@ -6,14 +6,22 @@ using HighPerf.Rl.Critics;
 namespace HighPerf.Rl.Policies;
 
 /// <summary>Per-candidate statistics of one prompt: Σ_t log π_β(a_t | s_t), Σ_t Q(s_t, a_t) (min over Q heads) and
-/// Σ_t V(s_t), summed over the candidate action's tokens.</summary>
-public readonly record struct CandidateStats(double LogProb, double SumQ, double SumV);
+/// Σ_t V(s_t), summed over the candidate action's <paramref name="Tokens"/> tokens.</summary>
+public readonly record struct CandidateStats(double LogProb, double SumQ, double SumV, int Tokens = 1);
 
 /// <summary>How a candidate is scored (spec §4.3, §4.4 "ReRankerPolicy"): score = α·Σ log π_β + β·Σ (Q − V·useV).
-/// BC / filtered BC: α = 1, β = 0. MC Returns: α = 1, β > 0, no V. ILQL (Maze): α = 0, β > 0, with V.</summary>
-public sealed record ReRankScore(double Alpha, double Beta, bool UseValue)
+/// BC / filtered BC: α = 1, β = 0. MC Returns: α = 1, β > 0, no V. ILQL (Maze): α = 0, β > 0, with V.
+/// <para><paramref name="PerToken"/>: the critic term is the per-token mean (Σ/Tokens) instead of the sum, for candidates
+/// of different lengths (Text-Nav's commands: 2 to 8 tokens). Summed, ILQL's advantages — negative on average, since V
+/// is an upper expectile of Q — penalise every extra token and the policy only ever says the shortest command, and MC's
+/// positive Q favours the longest; Maze's four moves have the same length, where the two differ only by a β scale.</para></summary>
+public sealed record ReRankScore(double Alpha, double Beta, bool UseValue, bool PerToken = false)
 {
-    public double Score(CandidateStats s) => Alpha * s.LogProb + Beta * (s.SumQ - (UseValue ? s.SumV : 0));
+    public double Score(CandidateStats s)
+    {
+        var critic = s.SumQ - (UseValue ? s.SumV : 0);
+        return Alpha * s.LogProb + Beta * (PerToken ? critic / Math.Max(1, s.Tokens) : critic);
+    }
 
     public static ReRankScore BehaviorCloning { get; } = new(1, 0, false);
 }
@@ -267,9 +275,9 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
             _critic.Evaluate(features!, labels, qAll, [], _critic.Shape.WithValue ? v : []);
             for (var i = 0; i < n; i++) q[i] = heads == 2 ? MathF.Min(qAll[2 * i], qAll[2 * i + 1]) : qAll[i];
         }
-        var acc = new (double L, double Q, double V)[groups];
-        for (var i = 0; i < n; i++) acc[group[i]] = (acc[group[i]].L + logp[i], acc[group[i]].Q + q[i], acc[group[i]].V + v[i]);
-        return [.. acc.Select(a => new CandidateStats(a.L, a.Q, a.V))];
+        var acc = new (double L, double Q, double V, int N)[groups];
+        for (var i = 0; i < n; i++) acc[group[i]] = (acc[group[i]].L + logp[i], acc[group[i]].Q + q[i], acc[group[i]].V + v[i], acc[group[i]].N + 1);
+        return [.. acc.Select(a => new CandidateStats(a.L, a.Q, a.V, a.N))];
     }
 
     private LlamaContext ForkContext(int maxLength)

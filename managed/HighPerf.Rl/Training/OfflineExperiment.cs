@@ -385,7 +385,9 @@ public sealed class OfflineExperiment : IDisposable
             var (policy, _, _) = Behavior();
             var ilql = which == OfflineAlgorithm.Ilql;
             IBatchTextPolicy p = candidates is not null
-                ? new ReRankerPolicy(policy, candidates, ilql ? new ReRankScore(0, Beta, true) : new ReRankScore(1, BetaOf(which), false), critic)
+                ? new ReRankerPolicy(policy, candidates, ilql
+                    ? new ReRankScore(0, Beta, true, PerToken: !candidates.IsFixed)
+                    : new ReRankScore(1, BetaOf(which), false, PerToken: !candidates.IsFixed), critic)
                 : new ValueGuidedPolicy(policy, critic, BetaOf(which), useValue: ilql);
             using var owned = p as IDisposable;
             report = Evaluate(which, p, episodes, evalSeed);
