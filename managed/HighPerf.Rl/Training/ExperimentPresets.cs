@@ -27,11 +27,13 @@ public static class ExperimentPresets
             // Whole-episode sequences of ~1000 tokens: BC batches of 16. Policies re-rank the admissible commands by
             // per-token critic means, so β is a re-ranking strength (as Maze's 16), not §4.7's token-level 1 / 4: measured
             // on seed 1, MC β 16 → 36.1, β 64 → 100. §4.7's cql 0.001 (MC → 12.0) and τ 0.7 (ILQL still 0) measured
-            // worse on seed 1 than the defaults (cql 0.5, τ 0.95).
+            // worse on seed 1 than the defaults (cql 0.5, τ 0.95). ILQL: §4.7's Polyak 0.005 and 1,500 steps (seed 1:
+            // 62.0); at Polyak 0.1 / 400 steps V was overestimated (mean target ≈ 5 for rewards in [0, 1]) and the policy
+            // never took the one action whose target is the bare terminal reward, `close fridge` (0.0).
             "textnav-fo" or "textnav-po" => baseline with
             {
-                DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 20, BcBatchSequences = 16, McSteps = 300, IlqlSteps = 400,
-                Beta = 64, McBeta = 64,
+                DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 20, BcBatchSequences = 16, McSteps = 300, IlqlSteps = 1500,
+                PolyakAlpha = 0.005f, Beta = 64, McBeta = 64,
             },
             "wordle" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 32, BcSteps = 40, BcBatchSequences = 32, McSteps = 300, IlqlSteps = 400, Beta = 32 },
             // Fixed-node engines (ChessCpu): 100 ms a move would make one dataset game ~10 s. A tiny policy plays mostly
