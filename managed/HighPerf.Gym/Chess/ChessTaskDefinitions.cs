@@ -86,7 +86,10 @@ public static class ChessTaskDefinitions
     {
         var items = record.Trajectory.Items;
         if (items.Length == 0 || items[0].IsAction) throw new InvalidDataException($"episode seed {record.Seed}: an endgame episode must start with the position");
-        return ChessTasks.CreateEndgames([ChessText.ParseObservation(items[0].Text)], opponent: opponent);
+        string fen;
+        try { fen = ChessText.ParseObservation(items[0].Text); }
+        catch (FormatException e) { throw new InvalidDataException($"episode seed {record.Seed}: the first item is not a position: {e.Message}", e); }
+        return ChessTasks.CreateEndgames([fen], opponent: opponent);
     }
 
     private static EpisodeRecord ToRecord(ChessEpisode e)

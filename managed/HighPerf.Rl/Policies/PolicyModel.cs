@@ -53,14 +53,28 @@ public sealed class PolicyModel : IDisposable
 
     /// <summary>A context for incremental decoding of <paramref name="sequences"/> parallel sequences of up to
     /// <paramref name="maxLength"/> tokens each, reading logits and hidden states of the same decode (llama.cpp keeps
-    /// logits in embedding contexts). The caller owns it.</summary>
-    public LlamaContext CreateGenerationContext(int sequences, int maxLength)
+    /// logits in embedding contexts): <paramref name="slot"/> when it already holds that length, else a new one stored
+    /// in it (the old one disposed). The caller owns the slot.</summary>
+    public LlamaContext GenerationContext(ref LlamaContext? slot, int sequences, int maxLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        var perSeq = SlotLength(maxLength);
+        if (slot is not null && slot.SequenceCount >= sequences && slot.SequenceContextSize >= maxLength) return slot;
+        slot?.Dispose();
         // Prompts may span several batches here (positions continue the KV cache); one token per sequence must fit.
-        return NewContext(sequences, perSeq, Math.Max(PackTokens, sequences), embeddings: true);
+        return slot = NewContext(sequences, SlotLength(maxLength), Math.Max(PackTokens, sequences), embeddings: true);
+    }
+
+    /// <summary>[BOS] + the tokens of <paramref name="history"/> (items tokenized one at a time, spec §1.1), with room
+    /// for <paramref name="extraCapacity"/> more; throws when that is empty (no BOS and no history).</summary>
+    public List<int> PromptTokens(TextHistory history, int extraCapacity = 0)
+    {
+        var tt = TokenTrajectory.FromHistory(history, Tokenizer);
+        var tokens = new List<int>(tt.Length + 1 + extraCapacity);
+        if (Bos is { } b) tokens.Add(b);
+        tokens.AddRange(tt.Tokens);
+        if (tokens.Count == 0) throw new ArgumentException("empty prompt (no BOS, no history)", nameof(history));
+        return tokens;
     }
 
     private LlamaContext NewContext(int sequences, int perSequence, int batch, bool embeddings) => Model.CreateContext(new LlamaContextOptions

@@ -165,10 +165,7 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
     /// is the prompt's last position, shared by all; the state before token j ≥ 1 is the fork's output j − 1.</summary>
     private (IReadOnlyList<string>, CandidateStats[]) ScoreForked(TextHistory prompt, IReadOnlyList<string> actions)
     {
-        var tokens = new List<int>();
-        if (_policy.Bos is { } b) tokens.Add(b);
-        tokens.AddRange(TokenTrajectory.FromHistory(prompt, _policy.Tokenizer).Tokens);
-        if (tokens.Count == 0) throw new ArgumentException("empty prompt (no BOS, no history)", nameof(prompt));
+        var tokens = _policy.PromptTokens(prompt);
         var candidateTokens = new int[actions.Count][];
         for (var c = 0; c < actions.Count; c++)
         {
@@ -176,7 +173,7 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
             if (candidateTokens[c].Length == 0) throw new ArgumentException($"candidate {c} ({actions[c]}) has no tokens", nameof(actions));
         }
         var promptLength = tokens.Count;
-        var ctx = ForkContext(promptLength + candidateTokens.Max(t => t.Length));
+        var ctx = _policy.GenerationContext(ref _forkContext, ForkSequences, promptLength + candidateTokens.Max(t => t.Length));
         ctx.ClearMemory();
         using var batch = new LlamaBatch(ctx.BatchSize);
 
@@ -280,12 +277,6 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
         return [.. acc.Select(a => new CandidateStats(a.L, a.Q, a.V, a.N))];
     }
 
-    private LlamaContext ForkContext(int maxLength)
-    {
-        if (_forkContext is not null && _forkContext.SequenceContextSize >= maxLength) return _forkContext;
-        _forkContext?.Dispose();
-        return _forkContext = _policy.CreateGenerationContext(ForkSequences, maxLength);
-    }
 
     private static int ArgMax(ReadOnlySpan<double> s)
     {

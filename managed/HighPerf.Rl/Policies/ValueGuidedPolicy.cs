@@ -59,15 +59,11 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, f
         var maxLen = 1;
         for (var i = 0; i < count; i++)
         {
-            var tt = TokenTrajectory.FromHistory(requests[first + i].History, policy.Tokenizer);
-            var tokens = new List<int>(tt.Length + maxTokens + 1);
-            if (policy.Bos is { } b) tokens.Add(b);
-            tokens.AddRange(tt.Tokens);
-            if (tokens.Count == 0) throw new ArgumentException($"request {first + i}: empty prompt (no BOS, no history)", nameof(requests));
+            var tokens = policy.PromptTokens(requests[first + i].History, maxTokens);
             slots[i] = new Slot { Tokens = tokens, Rng = requests[first + i].Rng };
             maxLen = Math.Max(maxLen, tokens.Count + maxTokens);
         }
-        var ctx = Context(maxLen);
+        var ctx = policy.GenerationContext(ref _context, ParallelSequences, maxLen);
         ctx.ClearMemory();
         using var batch = new LlamaBatch(ctx.BatchSize);
         var vocab = policy.VocabSize;
@@ -134,12 +130,6 @@ public sealed class ValueGuidedPolicy(PolicyModel policy, TokenCritic? critic, f
         if (next == policy.Model.Tokenizer.NewLine || s.Generated >= maxTokens) s.Done = true;
     }
 
-    private LlamaContext Context(int maxLength)
-    {
-        if (_context is not null && _context.SequenceContextSize >= maxLength) return _context;
-        _context?.Dispose();
-        return _context = policy.CreateGenerationContext(ParallelSequences, maxLength);
-    }
 
     public void Dispose()
     {

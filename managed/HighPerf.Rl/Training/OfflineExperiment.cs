@@ -159,7 +159,6 @@ public sealed class OfflineExperiment : IDisposable
 
     private string PathOf(string name) => Path.Combine(Options.OutputDirectory, name);
 
-    /// <summary>Maze-style enumerable action sets (re-ranking, spec §4.3); null = token-level value-guided decoding.</summary>
     /// <summary>The action set policies re-rank on <paramref name="task"/>, or null where they decode freely: Maze's
     /// four moves; Text-Nav's admissible commands (read from the last observation) unless <paramref name="reRankAdmissible"/> is false.</summary>
     public static ActionCandidates? CandidateActions(TaskDefinition task, bool reRankAdmissible = true)

@@ -201,4 +201,17 @@ public class EndgamePositionTests
         Assert.Equal(0, NormalizationConstants.Endgames.Normalize(-22.87), 9);
         Assert.Equal(0, NormalizationConstants.Chess.Normalize(-401), 9);
     }
+
+    /// <summary>An endgame episode replays from its own first position; a record that does not start with one is an
+    /// input error naming the episode (before any engine starts).</summary>
+    [Fact]
+    public void ReplayEnvironmentRejectsARecordWithoutAStartPosition()
+    {
+        var task = ChessTaskDefinitions.EndgamesCpu();
+        var noPosition = new EpisodeRecord("endgames", 7, new TextTrajectory([new TextItem("not a position\n", false)], [0.0], false), false);
+        var e = Assert.Throws<InvalidDataException>(() => task.CreateReplayEnvironment(noPosition));
+        Assert.Contains("episode seed 7", e.Message);
+        var actionFirst = new EpisodeRecord("endgames", 8, new TextTrajectory([new TextItem("K e 2\n", true)], [0.0], false), false);
+        Assert.Contains("episode seed 8", Assert.Throws<InvalidDataException>(() => task.CreateReplayEnvironment(actionFirst)).Message);
+    }
 }
