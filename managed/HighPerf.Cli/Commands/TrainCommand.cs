@@ -24,7 +24,7 @@ public static class TrainCommand
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's).");
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol).");
         var threads = RlCommandSupport.PositiveIntOption("--threads", "CPU threads of llama.cpp and the critics (default: min(cores, 4)); 1 when the machine is shared (spin barriers of oversubscribed threads stall).");
-        var beta = new Option<float?>("--beta") { Description = "Decoding strength β of MC and ILQL (default: the task's preset, spec §4.7)." };
+        var beta = new Option<float?>("--beta") { Description = "Decoding or re-ranking strength β, set for both MC Returns and ILQL (default: the task's CPU preset in ExperimentPresets; ILQL per spec §4.7 where it decodes token by token)." };
         var polyak = new Option<float?>("--polyak") { Description = "Polyak rate of ILQL's target heads." };
         var mcMask = new Option<bool>("--mc-include-truncated") { Description = "MC Returns: also regress Q onto truncated episodes' cut returns (default: masked)." };
         var freeDecoding = new Option<bool>("--free-decoding") { Description = "Text-Nav: generate commands token by token (the paper's decoding) instead of re-ranking the admissible commands the observation lists." };
