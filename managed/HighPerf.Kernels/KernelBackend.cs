@@ -24,8 +24,10 @@ public sealed class KernelBackendUnavailableException(string message) : NotSuppo
 public sealed class KernelNativeException(string message) : InvalidOperationException(message);
 
 /// <summary>
-/// Backend discovery and the process-wide default. The default (<see cref="DefaultBackend"/> == null) is the best
-/// available: Cuda, then NativeCpu, then Managed. A global default is a preference: kernels without an
+/// Backend discovery and the process-wide default. The default (<see cref="DefaultBackend"/> == null) is the native
+/// CPU backend, then Managed: every span-based kernel takes host arrays, and on a CUDA machine a default of Cuda would
+/// copy each argument to the device and back per call (a Polyak step of a critic moved every Q tensor twice). Cuda runs
+/// when asked for, per call or through <see cref="DefaultBackend"/>. A global default is a preference: kernels without an
 /// implementation on it fall back to the next best. A backend passed to a call is a requirement: if it is not
 /// available for that kernel the call throws <see cref="KernelBackendUnavailableException"/>.
 /// </summary>
@@ -45,7 +47,7 @@ public static class KernelRuntime
 
     private static readonly Lazy<bool> CudaPresent = new(() => NativeLoaded.Value && NativeMethods.hp_cuda_available() != 0);
 
-    /// <summary>Process-wide preferred backend; null means the best available.</summary>
+    /// <summary>Process-wide preferred backend; null means NativeCpu (host arrays stay on the host), else Managed.</summary>
     public static KernelBackend? DefaultBackend { get; set; }
 
     /// <summary>Whether libhighperf could be loaded.</summary>
@@ -86,7 +88,7 @@ public static class KernelRuntime
                     : $"{kernel}: the {r} backend is unavailable (libhighperf could not be loaded; set HIGHPERF_NATIVE_DIR).");
             return r;
         }
-        var preferred = DefaultBackend ?? BestAvailable;
+        var preferred = DefaultBackend ?? (IsNativeAvailable ? KernelBackend.NativeCpu : KernelBackend.Managed);
         if (preferred == KernelBackend.Cuda && (!hasCuda || !IsCudaAvailable)) preferred = KernelBackend.NativeCpu;
         if (preferred == KernelBackend.NativeCpu && !IsNativeAvailable) preferred = KernelBackend.Managed;
         return preferred;

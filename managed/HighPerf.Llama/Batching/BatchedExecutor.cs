@@ -24,6 +24,10 @@ public sealed record BatchedExecutorOptions
     public int Threads { get; init; } = Native.LlamaNativeLibrary.DefaultThreads;
     /// <summary>Backend of the <see cref="KvBatchPlanner"/> (Managed or NativeCpu); null = best available.</summary>
     public KernelBackend? PlannerBackend { get; init; }
+    /// <summary>Also keep each conversation's last hidden state after <see cref="BatchedExecutor.Infer"/>
+    /// (<see cref="Conversation.Hidden"/>: the features of value heads and critics). llama.cpp then outputs every token
+    /// of a decode, so prompts cost a vocabulary projection per token: leave it off when only logits are needed.</summary>
+    public bool Embeddings { get; init; }
 }
 
 /// <summary>Options of one generation turn.</summary>
@@ -95,6 +99,7 @@ public sealed class BatchedExecutor : IDisposable
             UnifiedKv = options.UnifiedKv,
             Threads = options.Threads,
             BatchThreads = options.Threads,
+            Embeddings = options.Embeddings,
         });
         _slots = new Conversation?[Context.SequenceCount];
         _batch = new LlamaBatch(Context.BatchSize);
@@ -267,6 +272,40 @@ public sealed class BatchedExecutor : IDisposable
         }).ToArray();
     }
 
+    /// <summary>The per-token step of a turn a caller drives itself (append → <b>infer</b> → read logits → sample →
+    /// append the sampled token → infer …, and <see cref="Conversation.Rewind"/>): decodes every pending token of the
+    /// given conversations together (packed by the planner, several decodes when they do not fit one batch) and keeps
+    /// each one's output for its last token — <see cref="Conversation.Logits"/> and, with
+    /// <see cref="BatchedExecutorOptions.Embeddings"/>, <see cref="Conversation.Hidden"/>. A conversation with nothing
+    /// pending re-decodes its last token. Outputs are copies: valid until the conversation changes.</summary>
+    public void Infer(IReadOnlyList<Conversation> conversations, CancellationToken cancellationToken = default)
+    {
+        ValidateSet(conversations);
+        foreach (var c in conversations)
+        {
+            if (c.Tokens.Count == 0) throw new InvalidOperationException($"Conversation {c.Id} is empty: append a prompt first.");
+            if (c.PendingCount == 0) Rollback(c, c.Tokens.Count - 1);
+            c.HasOutput = false;
+        }
+        RunSteps(conversations, null, null, cancellationToken, capture: true);
+        foreach (var c in conversations)
+            if (!c.HasOutput) throw new InvalidOperationException($"Conversation {c.Id}: the planner produced no output row for its last token.");
+    }
+
+    private void Capture(Conversation c, int batchIndex)
+    {
+        var logits = Context.GetLogits(batchIndex);
+        if (c.LogitBuffer.Length != logits.Length) c.LogitBuffer = new float[logits.Length];
+        logits.CopyTo(c.LogitBuffer);
+        if (Options.Embeddings)
+        {
+            var hidden = Context.GetEmbeddings(batchIndex);
+            if (c.HiddenBuffer.Length != hidden.Length) c.HiddenBuffer = new float[hidden.Length];
+            hidden.CopyTo(c.HiddenBuffer);
+        }
+        c.HasOutput = true;
+    }
+
     private void ValidateSet(IReadOnlyList<Conversation> conversations)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -291,7 +330,7 @@ public sealed class BatchedExecutor : IDisposable
     }
 
     private void RunSteps(IReadOnlyList<Conversation> all, Dictionary<Conversation, TurnState>? states, GenerationOptions? gen,
-        CancellationToken ct)
+        CancellationToken ct, bool capture = false)
     {
         var unfinished = new List<Conversation>(all);
         if (states is not null)
@@ -358,7 +397,16 @@ public sealed class BatchedExecutor : IDisposable
                 running[i].CachedTokens = _buffers.NewPastLength[i];
                 if (_buffers.Scheduled[i] > 0) Touch(running[i]);
             }
-            if (states is null) continue;
+            if (states is null)
+            {
+                if (capture)
+                    for (int r = 0; r < _buffers.OutputCount; r++)
+                    {
+                        var c = running[_buffers.OutputConversation[r]];
+                        if (c.PendingCount == 0) Capture(c, _buffers.OutputBatchIndex[r]);
+                    }
+                continue;
+            }
 
             // The planner flags the last pending token of a conversation whose pending tokens all fit: sample there.
             for (int r = 0; r < _buffers.OutputCount; r++)
@@ -368,6 +416,7 @@ public sealed class BatchedExecutor : IDisposable
                 var st = states[c];
                 int tok = c.Sampler.Sample(Context, idx);
                 c.TokenList.Add(tok);
+                c.HasOutput = false;
                 st.Generated.Add(tok);
                 bool eog = Model.Tokenizer.IsEndOfGeneration(tok);
                 if (eog && gen!.StopAtEndOfGeneration)
@@ -435,9 +484,24 @@ public sealed class Conversation : IDisposable
     internal byte[]? SavedState { get; set; }
     internal long LastUsed { get; set; }
     internal bool IsDisposed { get; private set; }
+    internal float[] LogitBuffer = [];
+    internal float[] HiddenBuffer = [];
+    internal bool HasOutput;
+
+    /// <summary>Logits of the last token after <see cref="BatchedExecutor.Infer"/> (a copy; valid until the conversation
+    /// changes).</summary>
+    public ReadOnlySpan<float> Logits => HasOutput ? LogitBuffer : throw new InvalidOperationException($"Conversation {Id} has no output: call Infer after the last change.");
+
+    /// <summary>Hidden state of the last token after <see cref="BatchedExecutor.Infer"/> in an executor with
+    /// <see cref="BatchedExecutorOptions.Embeddings"/>.</summary>
+    public ReadOnlySpan<float> Hidden => !Executor.Options.Embeddings
+        ? throw new InvalidOperationException("The executor was created without Embeddings = true.")
+        : HasOutput ? HiddenBuffer : throw new InvalidOperationException($"Conversation {Id} has no output: call Infer after the last change.");
 
     /// <summary>The full token history (prompt turns and generated tokens).</summary>
     public IReadOnlyList<int> Tokens => TokenList;
+    /// <summary>The history as a span (valid until the conversation changes).</summary>
+    public ReadOnlySpan<int> TokenSpan => CollectionsMarshal.AsSpan(TokenList);
     /// <summary>Tokens of the history that are in the KV cache (resident or swapped out).</summary>
     public int CachedTokens { get; internal set; }
     /// <summary>Tokens appended or generated but not yet decoded.</summary>
@@ -469,6 +533,31 @@ public sealed class Conversation : IDisposable
         if (TokenList.Count + tokens.Length > Executor.ConversationCapacity)
             throw new InvalidOperationException($"Conversation {Id}: {TokenList.Count} + {tokens.Length} tokens exceed its context of {Executor.ConversationCapacity}.");
         foreach (var t in tokens) TokenList.Add(t);
+        if (tokens.Length > 0) HasOutput = false;
+    }
+
+    /// <summary>Makes the history equal to <paramref name="tokens"/> with the least work: keeps the longest common
+    /// prefix of the old history (and its KV cells), drops the rest, appends the new tail. Returns how many tokens were
+    /// kept. Growing histories (dialogue) keep everything; windowed ones (Maze keeps one observation) keep what still
+    /// matches.</summary>
+    public int SyncTo(ReadOnlySpan<int> tokens)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        Executor.Model.Tokenizer.ValidateTokens(tokens);
+        if (tokens.Length > Executor.ConversationCapacity)
+            throw new InvalidOperationException($"Conversation {Id}: {tokens.Length} tokens exceed its context of {Executor.ConversationCapacity}.");
+        var have = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(TokenList);
+        int common = have.CommonPrefixLength(tokens);
+        if (common < TokenList.Count) Rollback(common);
+        AppendTokens(tokens[common..]);
+        return common;
+    }
+
+    /// <summary>Drops the last <paramref name="count"/> tokens (and their KV cells).</summary>
+    public void Rewind(int count)
+    {
+        if (count < 0 || count > TokenList.Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"must be in [0, {TokenList.Count}]");
+        Rollback(TokenList.Count - count);
     }
 
     /// <summary>Forks the conversation: the child shares the history and gets a copy of the KV cells (no
@@ -485,6 +574,7 @@ public sealed class Conversation : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (length < 0 || length > TokenList.Count) throw new ArgumentOutOfRangeException(nameof(length), length, $"must be in [0, {TokenList.Count}]");
         Executor.Rollback(this, length);
+        if (length < TokenList.Count) HasOutput = false;
         TokenList.RemoveRange(length, TokenList.Count - length);
     }
 

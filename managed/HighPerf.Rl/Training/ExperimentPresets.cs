@@ -56,3 +56,31 @@ public static class ExperimentPresets
         };
     }
 }
+
+/// <summary>CPU sizes of the online algorithms per task, on top of the offline preset whose BC policy they start from.
+/// Sized so one seed of PPO or online filtered BC takes minutes on 2 cores; docs/results.md reports what they reach.</summary>
+public static class OnlinePresets
+{
+    /// <summary>The online experiment of <paramref name="offline"/>'s task (PPO and online %BC options).</summary>
+    public static OnlineExperimentOptions Cpu(ExperimentOptions offline)
+    {
+        ArgumentNullException.ThrowIfNull(offline);
+        var ppo = new Algorithms.PpoOptions();
+        var obc = new Algorithms.OnlineFilteredBcOptions();
+        switch (offline.Task)
+        {
+            case "maze-fo" or "maze-po":
+                break; // the defaults are the Maze FO preset
+            case "textnav-fo" or "textnav-po" or "twenty-questions" or "guess-my-city" or "car-dealer" or "wordle":
+                // Whole-episode LM sequences of hundreds of tokens: fewer, shorter iterations.
+                ppo = ppo with { Iterations = 4, EpisodesPerIteration = 32, RolloutBatch = 16, MinibatchSequences = 8, Gamma = offline.Task == "wordle" ? 1f : 0.99f, KlCoef = 0.01f };
+                obc = obc with { Iterations = 4, EpisodesPerIteration = 32, RolloutBatch = 16, MinibatchSequences = 8 };
+                break;
+            case "chess" or "endgames":
+                ppo = ppo with { Iterations = 3, EpisodesPerIteration = 16, RolloutBatch = 16, MinibatchSequences = 64, KlCoef = 0.01f };
+                obc = obc with { Iterations = 3, EpisodesPerIteration = 16, RolloutBatch = 16 };
+                break;
+        }
+        return new OnlineExperimentOptions { Offline = offline, Ppo = ppo, OnlineBc = obc };
+    }
+}

@@ -31,6 +31,41 @@ public static class ExperimentReport
         return sb.ToString();
     }
 
+    /// <summary>Report of one online run: the starting (BC) policy and the trained one under the same sampling
+    /// evaluation, the per-iteration rollout statistics and every hyperparameter.</summary>
+    public static string OnlineMarkdown(string title, OnlineExperimentOptions options, OnlineResult result, IReadOnlyList<(string Name, string Value)> hyperparameters)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var o = options.Offline;
+        var name = result.Algorithm.CliName();
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {title}").AppendLine();
+        sb.AppendLine(inv, $"Task `{o.Task}`, seed {o.Seed}, {result.Iterations.Count} iterations run now, train {result.TrainSeconds:F0} s, eval {result.EvalSeconds:F0} s.").AppendLine();
+        sb.AppendLine("| policy | normalized score | ± SE | raw return | success | paper (Table 2) |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        void Row(string label, HighPerf.Gym.Evaluation.EvaluationReport ev, double? paper)
+            => sb.AppendLine(string.Create(inv, $"| {label} | {F(ev.NormalizedScore)} | {F(NormalizedStdError(ev))} | {ev.ReturnMean:F2} ± {ev.ReturnStdError:F2} | {ev.SuccessRate:P1} | {F(paper)} |"));
+        Row("start (BC, sampled)", result.Start, PaperScores.Get(o.Task, OfflineAlgorithm.Bc));
+        Row($"{result.Algorithm.PaperLabel()} (sampled)", result.Trained, PaperScores.Get(o.Task, result.Algorithm));
+        var delta = result.Trained.NormalizedScore - result.Start.NormalizedScore;
+        sb.AppendLine().AppendLine(inv, $"Change against the starting policy: {(delta is { } d ? d.ToString("+0.0;-0.0", inv) : "–")} normalized points " +
+                                        $"({result.Trained.ReturnMean - result.Start.ReturnMean:+0.00;-0.00} raw return).");
+        sb.AppendLine().AppendLine("Evaluation: both policies sample token by token at temperature 1 (the rollout decoding), on the same episodes " +
+                                   "(the offline evaluations' seed and count).").AppendLine();
+        if (result.Iterations.Count > 0)
+        {
+            var keys = result.Iterations[0].Keys.ToList();
+            sb.AppendLine("| iteration | " + string.Join(" | ", keys) + " |");
+            sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", keys.Count)));
+            for (var i = 0; i < result.Iterations.Count; i++)
+                sb.AppendLine(string.Create(inv, $"| {i + 1} | ") + string.Join(" | ", keys.Select(k => result.Iterations[i].TryGetValue(k, out var v) ? v.ToString("G4", inv) : "")) + " |");
+            sb.AppendLine();
+        }
+        sb.AppendLine("Hyperparameters: " + string.Join(", ", hyperparameters.Select(h => $"{h.Name} {h.Value}")) + ".").AppendLine();
+        sb.AppendLine($"![learning curve]({name}_curve.png)");
+        return sb.ToString();
+    }
+
     public static string Json(ExperimentOptions options, IReadOnlyList<AlgorithmResult> results, double totalSeconds)
     {
         var o = new Dictionary<string, object?>

@@ -245,6 +245,11 @@ public sealed class OfflineExperiment : IDisposable
             step = JsonDocument.Parse(File.ReadAllText(statePath)).RootElement.GetProperty("step").GetInt64();
             start = path;
         }
+        if (Options.Resume && step > 0 && Options.BcEpochs is null && step >= Options.BcSteps)
+        {
+            Report(name, step, Options.BcSteps, "complete (checkpoint)");
+            return _trainedPolicies[which] = path;
+        }
         var episodes = which == OfflineAlgorithm.Bc ? Episodes() : FilteredBehaviorCloning.Select(Task, Episodes());
         using var model = LlamaModel.Load(start, LlamaModelOptions.Trainable);
         using var tokenizerView = new PolicyModel(model, Options.Threads);
