@@ -20,6 +20,11 @@ public sealed record ChessTaskOptions
     public double LossReward { get; init; } = -1;
     public double DrawReward { get; init; }
     public double IllegalMoveReward { get; init; } = -1;
+    /// <summary>End the episode on a null move ("--", "Z0", "0000", "@@@@"; reward <see cref="IllegalMoveReward"/>).
+    /// Off, as upstream behaves: its <c>ChessEnv.step</c> tries to return (−1, done) for a null move, but a
+    /// <c>return</c> in its <c>finally</c> block overrides that with the illegal-move result (−1, not done, board
+    /// unchanged). On = what that code evidently meant.</summary>
+    public bool NullMoveEndsEpisode { get; init; }
 }
 
 /// <summary>What happened in the last step, for metrics (% illegal moves, victories) and debugging.</summary>
@@ -32,8 +37,8 @@ public sealed record ChessStepInfo(string ActionText, string? AgentSan, string? 
 /// an unparseable or illegal move gives <see cref="ChessTaskOptions.IllegalMoveReward"/> (−1), leaves the board
 /// unchanged and does not end the episode; a legal move that ends the game gives +1 for mate and 0 for a draw; else
 /// the opponent replies, and −1 if it mates, 0 for a draw or an ongoing game. After more than
-/// <see cref="ChessTaskOptions.MaxMoves"/> steps the episode is done. Null moves count as illegal (upstream ended the
-/// episode on them, which looks accidental). One instance runs one episode at a time.
+/// <see cref="ChessTaskOptions.MaxMoves"/> steps the episode is done. Null moves count as illegal moves, as they do
+/// upstream when it runs (<see cref="ChessTaskOptions.NullMoveEndsEpisode"/>). One instance runs one episode at a time.
 /// </summary>
 public sealed class ChessEnvironment : ITextEnvironment, IEpisodeOutcome, IDisposable
 {
@@ -103,11 +108,13 @@ public sealed class ChessEnvironment : ITextEnvironment, IEpisodeOutcome, IDispo
         double reward;
         string? agentSan = null, opponentSan = null, illegal = null;
         var outcome = default(Outcome);
-        var parsed = board.TryParseSan(ChessText.ParseAction(last.Text));
+        var san = ChessText.ParseAction(last.Text);
+        var parsed = board.TryParseSan(san);
         if (!parsed.Success)
         {
             reward = Options.IllegalMoveReward;
             illegal = parsed.Error;
+            if (Options.NullMoveEndsEpisode && San.IsNullMove(san)) _done = true;
         }
         else
         {

@@ -84,12 +84,16 @@ public static partial class San
         return r.Success ? r.Move : throw new FormatException(r.Error);
     }
 
+    /// <summary>Whether the text is one of the spellings python-chess's <c>parse_san</c> reads as a null move
+    /// ("--", "Z0", "0000", "@@@@"), surrounding whitespace ignored.</summary>
+    public static bool IsNullMove(string? san) => san?.Trim() is "--" or "Z0" or "0000" or "@@@@";
+
     public static SanParseResult TryParseSan(this Board board, string? san)
     {
         ArgumentNullException.ThrowIfNull(board);
         if (string.IsNullOrWhiteSpace(san)) return Fail("empty move");
         var text = san.Trim();
-        if (text is "--" or "Z0" or "0000" or "@@@@") return Fail($"'{text}' is a null move, which is not a legal chess move");
+        if (IsNullMove(text)) return Fail($"'{text}' is a null move, which is not a legal chess move");
 
         Span<Move> legal = stackalloc Move[Board.MaxLegalMoves];
         int n = board.GenerateLegal(legal);

@@ -67,6 +67,44 @@ public class ChessEnvironmentTests
         Assert.Null(env.LastStep.AgentSan);
     }
 
+    [Theory]
+    [InlineData("- -\n")]
+    [InlineData("Z 0\n")]
+    [InlineData("0 0 0 0\n")]
+    [InlineData("@ @ @ @\n")]
+    public void NullMoveIsAnIllegalMoveAsUpstreamRunsIt(string action)
+    {
+        // upstream's ChessEnv.step returns (−1, done) for a null move inside try, but the return in its finally
+        // block overrides it: −1, not done, board unchanged — the illegal-move result
+        using var env = Env(Board.StartFen, new ScriptedMover("e5"));
+        var h = env.Reset(0);
+        var r = Act(env, h, action);
+        Assert.Equal(-1.0, r.Reward);
+        Assert.False(r.Done);
+        Assert.Equal(h[0].Text, r.History[0].Text);
+        Assert.Contains("null move", env.LastStep!.IllegalReason);
+        // the game goes on
+        var next = Act(env, r.History, "e 4\n");
+        Assert.Equal(0.0, next.Reward);
+        Assert.Equal("e5", env.LastStep!.OpponentSan);
+    }
+
+    [Fact]
+    public void NullMoveEndsTheEpisodeWhenAskedTo()
+    {
+        using var env = Env(Board.StartFen, new RandomMover(), new ChessTaskOptions { NullMoveEndsEpisode = true });
+        var h = env.Reset(0);
+        var r = Act(env, h, "- -\n");
+        Assert.Equal(-1.0, r.Reward);
+        Assert.True(r.Done);
+        Assert.Equal(h[0].Text, r.History[0].Text);
+        // an ordinary illegal move still does not end it
+        h = env.Reset(1);
+        r = Act(env, h, "K e 2\n");
+        Assert.Equal(-1.0, r.Reward);
+        Assert.False(r.Done);
+    }
+
     [Fact]
     public void LegalMoveGetsReplyAndZeroReward()
     {
