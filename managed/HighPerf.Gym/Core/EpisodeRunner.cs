@@ -122,7 +122,7 @@ public static class EpisodeRunner
                     var withAction = slot.History.AppendAction(action);
                     var result = slot.Env.Step(withAction);
                     slot.Turn++;
-                    slot.Items.Add(TextItem.Action(action));
+                    slot.Items.Add(TextItem.Action(RecordedAction(action, result.History)));
                     slot.Rewards.Add(result.Reward);
                     AppendNewObservations(slot, result.History);
                     slot.History = result.History;
@@ -167,6 +167,17 @@ public static class EpisodeRunner
             }
             slot.Policy = factory?.Invoke(slot.Env);
         }
+    }
+
+    /// <summary>The action as the environment kept it: the last action item of the returned history when it has one
+    /// (an environment may rewrite the agent's text into its canonical form, as Wordle spaces the letters out),
+    /// else the agent's text (Markov environments such as chess return no action).</summary>
+    private static string RecordedAction(string action, TextHistory returned)
+    {
+        var items = returned.Items;
+        for (var i = items.Count - 1; i >= 0; i--)
+            if (items[i].IsAction) return items[i].Text;
+        return action;
     }
 
     /// <summary>The items an environment added in a step: those after the last action of the returned history, or

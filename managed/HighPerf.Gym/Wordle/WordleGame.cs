@@ -3,10 +3,12 @@ using HighPerf.Gym.Core;
 namespace HighPerf.Gym.Wordle;
 
 /// <summary>The Wordle game engine with the benchmark's lazy hidden word (spec §2.3): no secret is fixed at reset; each
-/// valid guess is scored against a word drawn uniformly from the words consistent with the knowledge so far.
-/// The consistent set is a bit set over the vocabulary, maintained incrementally: each new HERE / NOT_HERE fact ANDs
-/// one precomputed (position, letter) bit set into it (SIMD), so a step costs a few hundred nanoseconds, independent
-/// of how the set shrinks, and sampling is exact.</summary>
+/// valid guess is scored against a word drawn uniformly from the words consistent with all the feedback so far
+/// (<see cref="WordleKnowledge.IsConsistent"/>: green letters in place, absent letters nowhere, yellow letters not
+/// at that position but somewhere in the word), so feedback within a game never contradicts itself.
+/// The consistent set is a bit set over the vocabulary, maintained incrementally: each new fact ANDs one or two
+/// precomputed bit sets ((position, letter) or letter-anywhere) into it (SIMD), so a step costs a few hundred
+/// nanoseconds, independent of how the set shrinks, and sampling is exact.</summary>
 public sealed class WordleGame
 {
     public const int MaxGuesses = 6;
@@ -62,7 +64,13 @@ public sealed class WordleGame
             }
             else if ((tMask >> c & 1) != 0)
             {
-                if ((_knowledge.NotHereMask(i) >> c & 1) == 0) AndWith(_vocab.PositionLetterBits(i, c), complement: true);
+                // yellow: not at i, but somewhere in the word (upstream's word_satisfies requires `c in word` for every
+                // letter with a HERE / NOT_HERE fact that is not NOT_HERE everywhere)
+                if ((_knowledge.NotHereMask(i) >> c & 1) == 0)
+                {
+                    AndWith(_vocab.PositionLetterBits(i, c), complement: true);
+                    AndWith(_vocab.LetterBits(c), complement: false);
+                }
             }
             else if ((_knowledge.NotHereMask(0) & _knowledge.NotHereMask(1) & _knowledge.NotHereMask(2) & _knowledge.NotHereMask(3) & _knowledge.NotHereMask(4) & 1u << c) == 0)
             {
@@ -126,8 +134,9 @@ public sealed class WordleGame
 }
 
 /// <summary>Wordle (spec §2.3) as a text environment, in the ReformatWordleEnvironment format: the first item is
-/// "Wordle:\n"; the agent writes the guess letters separated by spaces ("c r a n e\n"; spaces and the trailing newline are
-/// stripped); feedback is five space-separated symbols ('g' here, 'y' elsewhere, 'b' absent from the cumulative
+/// "Wordle:\n"; the agent writes the guess letters separated by spaces ("c r a n e\n"; surrounding whitespace and the
+/// spaces are stripped, so "crane" is accepted too) and the returned history holds the guess rewritten in that spaced
+/// form (<see cref="WordleText.FormatAction"/>); feedback is five space-separated symbols ('g' here, 'y' elsewhere, 'b' absent from the cumulative
 /// knowledge) ending in "\n". Invalid guesses (not five letters a–z, or not in the vocabulary) get reward −1, consume a
 /// turn and an empty feedback line "\n". Reward −1 per guess, 0 for the solving guess; done when solved or after 6
 /// guesses. The history is kept whole (at most 13 items). Vocabulary: the wamerican-derived list by default (not the
@@ -164,13 +173,22 @@ public sealed class WordleEnvironment : ITextEnvironment, IEpisodeOutcome
             throw new ArgumentException("the last item of the history must be the agent's guess", nameof(history));
         float reward;
         TextItem feedback;
-        if (_game.Vocabulary.TryParseGuess(history.Items[^1].Text, out var word))
+        var text = history.Items[^1].Text;
+        string canonical;
+        if (_game.Vocabulary.TryParseGuess(text, out var word))
+        {
             feedback = FeedbackItems[_game.Guess(word, out reward)];
+            canonical = _game.Vocabulary.Formatted[word];
+        }
         else
         {
             reward = _game.InvalidGuess();
             feedback = InvalidItem;
+            canonical = WordleText.FormatAction(text);
         }
+        // upstream's history holds every guess in the spaced form ("m o i s t\n"), whatever the agent wrote
+        if (!string.Equals(text, canonical, StringComparison.Ordinal))
+            history = new TextHistory(history.Items.SetItem(history.Count - 1, TextItem.Action(canonical)));
         return new StepResult(history.Append(feedback), reward, _game.Done);
     }
 }

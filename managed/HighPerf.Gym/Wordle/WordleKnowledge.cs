@@ -77,16 +77,31 @@ public struct WordleKnowledge
         return code;
     }
 
-    /// <summary>Whether a word agrees with every HERE and NOT_HERE fact.</summary>
+    /// <summary>Letters known to be in the word without a known position: NOT_HERE at some positions (a yellow) but
+    /// not at all five (that would mean absent).</summary>
+    public readonly uint PresentMask
+    {
+        get
+        {
+            var any = _notHere[0] | _notHere[1] | _notHere[2] | _notHere[3] | _notHere[4];
+            var all = _notHere[0] & _notHere[1] & _notHere[2] & _notHere[3] & _notHere[4];
+            return any & ~all;
+        }
+    }
+
+    /// <summary>Whether a word agrees with every fact, as upstream's <c>word_satisfies</c>: each HERE letter in place,
+    /// no letter at a NOT_HERE position, and every yellow letter (<see cref="PresentMask"/>) somewhere in the word.</summary>
     public readonly bool IsConsistent(ReadOnlySpan<byte> word)
     {
+        var letters = 0u;
         for (var i = 0; i < WordleVocabulary.WordLength; i++)
         {
             var c = word[i];
             if (_initialized && _here[i] != Unknown && _here[i] != c) return false;
             if ((_notHere[i] >> c & 1) != 0) return false;
+            letters |= 1u << c;
         }
-        return true;
+        return (PresentMask & ~letters) == 0;
     }
 
     /// <summary>A value key of the whole state (for caches).</summary>
@@ -108,7 +123,8 @@ public struct WordleKnowledge
     }
 
     /// <summary>Rebuilds the knowledge from a Wordle history (what a policy sees). Feedback 'g' → HERE, 'y' → NOT_HERE
-    /// at that position, 'b' → NOT_HERE everywhere; this reproduces the environment's state exactly. Invalid guesses
+    /// at that position (and, through <see cref="PresentMask"/>, somewhere in the word), 'b' → NOT_HERE everywhere;
+    /// this reproduces the environment's state exactly. Invalid guesses
     /// (empty feedback) and unparseable items are skipped.</summary>
     public static WordleKnowledge FromHistory(TextHistory history, WordleVocabulary vocabulary)
     {
@@ -143,6 +159,22 @@ public static class WordleText
     public const string InvalidFeedback = "\n";
     public const int AllGreen = 242;
     private static readonly string[] FeedbackStrings = BuildFeedback();
+
+    /// <summary>An action as upstream's ReformatWordleEnvironment writes it back into the history: whitespace at both
+    /// ends stripped, spaces removed, then every character followed by a space except the last, and a "\n"
+    /// ("moist" → "m o i s t\n"; "" → "\n"). Valid or not, every guess is kept in this form.</summary>
+    public static string FormatAction(string action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var text = action.Trim().Replace(" ", "", StringComparison.Ordinal);
+        var sb = new System.Text.StringBuilder(2 * text.Length + 1);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (sb.Length > 0) sb.Append(' ');
+            sb.Append(rune.ToString());
+        }
+        return sb.Append('\n').ToString();
+    }
 
     /// <summary>"b g b y y\n" for a base-3 feedback code.</summary>
     public static string Feedback(int code) => FeedbackStrings[code];

@@ -104,17 +104,20 @@ public sealed class WordleVocabulary
 
     public int IndexOf(string word) => TryParseGuess(word, out var index) ? index : -1;
 
-    /// <summary>Parses an action the way the environment does: spaces are removed and trailing newlines stripped; the
-    /// rest must be exactly five letters a–z forming a vocabulary word. No allocation.</summary>
+    /// <summary>Parses an action the way the environment does (upstream <c>text.strip().replace(' ', '')</c>):
+    /// whitespace at both ends is stripped and spaces removed; the rest must be exactly five letters a–z forming a
+    /// vocabulary word. No allocation.</summary>
     public bool TryParseGuess(string action, out int index)
     {
         index = -1;
         if (action is null) return false;
+        var start = 0;
         var end = action.Length;
-        while (end > 0 && action[end - 1] == '\n') end--;
+        while (end > 0 && char.IsWhiteSpace(action[end - 1])) end--;
+        while (start < end && char.IsWhiteSpace(action[start])) start++;
         var code = 0;
         var n = 0;
-        for (var i = 0; i < end; i++)
+        for (var i = start; i < end; i++)
         {
             var ch = action[i];
             if (ch == ' ') continue;

@@ -41,6 +41,8 @@ public class WordleTests
     [InlineData("crane\n", true)]
     [InlineData("c r a n e", true)]
     [InlineData("c r a n e\n", true)]
+    [InlineData("\tcrane \n", true)] // upstream strips surrounding whitespace
+    [InlineData("cr\tane\n", false)]
     [InlineData("C R A N E\n", false)]
     [InlineData("c r a n\n", false)]
     [InlineData("c r a n e s\n", false)]
