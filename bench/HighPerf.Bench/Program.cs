@@ -21,6 +21,11 @@ public static class Program
             ChessVsStockfish.Run();
             return;
         }
+        if (args.Length > 0 && args[0] == "rollouts")
+        {
+            Environment.ExitCode = RolloutBench.Run(args[1..]);
+            return;
+        }
         if (args.Length > 0 && args[0] == "llama-compare")
         {
             Environment.ExitCode = LlamaComparison.Run(args[1..]);

@@ -82,7 +82,7 @@ public sealed class OnlineRlTests(OnlineBcFixture bc) : IClassFixture<OnlineBcFi
         var buffer = Rollouts(bc.BcPath, resident: 4, reEncode: false, episodes: 4);
         using var model = LlamaModel.Load(bc.BcPath, LlamaModelOptions.Trainable);
         using var trainer = Ppo.NewTrainer(model, buffer, 1e-4f, 1f, 2);
-        var lp = Ppo.LogProbs(trainer, buffer, Enumerable.Range(0, buffer.SequenceCount).ToArray());
+        var lp = Ppo.LogProbs(trainer, buffer, Enumerable.Range(0, buffer.ClassCount).ToArray());
         var behaviour = buffer.AtActions(buffer.LogProbs);
         for (var j = 0; j < lp.Length; j++) Assert.True(Math.Abs(lp[j] - behaviour[j]) < 2e-3, $"action token {j}: trainer {lp[j]}, sampler {behaviour[j]}");
     }
@@ -127,12 +127,13 @@ public sealed class OnlineRlTests(OnlineBcFixture bc) : IClassFixture<OnlineBcFi
 
         // Weighted sequences: input t predicts target t+1; the weight of action j sits on position ActionPosition[j] − 1.
         var w = new float[] { 1, 2, 3, 4, 5, 6 };
-        var ws = b.WeightedSequences([0, 2], w, out var index);
+        Assert.Equal(3, b.ClassCount);
+        var ws = b.WeightedSequences([0, 2], w, out var actionAt);
         Assert.Equal([1, 10, 11, 20, 21, 12], ws[0].Tokens);
         Assert.Equal([10, 11, 20, 21, 12, 22], ws[0].Targets);
         Assert.Equal([0, 0, 1, 2, 0, 3], ws[0].Weights);
         Assert.Equal([0, 5, 6], ws[1].Weights);
-        Assert.Equal([-1, -1, 0, 1, -1, 2, -1, 4, 5], index);
+        Assert.Equal([2, 3, 5, -1, 7, 8], actionAt);
 
         // GAE with k1 KL shaping over action tokens, against the equations.
         var values = new float[] { 0, 0, 0, 0.3f, 0.2f, 0, 0.7f, 0, 0, -0.4f, 0, 0, 0.1f, 0.5f };
@@ -185,7 +186,7 @@ public sealed class OnlineRlTests(OnlineBcFixture bc) : IClassFixture<OnlineBcFi
         var buffer = Rollouts(bc.BcPath, resident: 4, reEncode: false, episodes: 2);
         using var model = LlamaModel.Load(bc.BcPath, LlamaModelOptions.Trainable);
         using var trainer = Ppo.NewTrainer(model, buffer, 1e-4f, 1f, 2);
-        var all = Enumerable.Range(0, buffer.SequenceCount).ToArray();
+        var all = Enumerable.Range(0, buffer.ClassCount).ToArray();
         var lp = Ppo.LogProbs(trainer, buffer, all);
         var rng = new Random(5);
         var a = new float[buffer.ActionTokenCount];
@@ -193,10 +194,12 @@ public sealed class OnlineRlTests(OnlineBcFixture bc) : IClassFixture<OnlineBcFi
         var w = new float[a.Length];
         Advantages.PpoClipWeights(a, lp, lp, 0.2f, w); // ρ = 1: w = A
         Assert.Equal(a, w);
-        var result = trainer.Evaluate(buffer.WeightedSequences(all, w, out _));
+        var sequences = buffer.WeightedSequences(all, w, out _);
+        Assert.True(buffer.ClassCount < buffer.SequenceCount, "Maze FO rollouts repeat LM inputs; duplicates are merged");
+        var result = trainer.Evaluate(sequences);
         var managed = 0.0;
         for (var j = 0; j < a.Length; j++) managed -= w[j] * lp[j];
-        managed /= w.Count(x => x != 0);
+        managed /= sequences.Sum(q => q.Weights.Count(x => x != 0)); // the trainer's default normaliser: weighted positions
         Assert.True(Math.Abs(result.Loss - managed) < 1e-3 * Math.Max(1, Math.Abs(managed)), $"trainer {result.Loss}, managed {managed}");
     }
 

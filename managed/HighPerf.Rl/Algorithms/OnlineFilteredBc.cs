@@ -72,22 +72,29 @@ public sealed class OnlineFilteredBc(OnlineFilteredBcOptions options, LlamaModel
     {
         ArgumentNullException.ThrowIfNull(buffer);
         var kept = Keep([.. buffer.Episodes.Select(e => e.Return)], Options.KeepFraction);
-        var sequences = kept.SelectMany(e => Enumerable.Range(buffer.EpisodeSequenceOffsets[e], buffer.EpisodeSequenceOffsets[e + 1] - buffer.EpisodeSequenceOffsets[e])).ToArray();
-        var ones = new float[buffer.ActionTokenCount];
-        Array.Fill(ones, 1f);
+        // w = 1 on the kept episodes' action tokens, 0 elsewhere; minibatches of distinct LM inputs that hold any.
+        var weights = new float[buffer.ActionTokenCount];
+        var keptSequences = new HashSet<int>();
+        foreach (var e in kept)
+            for (var s = buffer.EpisodeSequenceOffsets[e]; s < buffer.EpisodeSequenceOffsets[e + 1]; s++)
+            {
+                keptSequences.Add(buffer.SequenceClass[s]);
+                for (var j = buffer.SequenceActionOffsets[s]; j < buffer.SequenceActionOffsets[s + 1]; j++) weights[j] = 1f;
+            }
+        var classes = keptSequences.Order().ToArray();
         var rng = OnlineSeeds.Shuffle(seed, iteration);
         using var trainer = Ppo.NewTrainer(policy, buffer, Options.LearningRate, Options.GradClip, threads);
         double loss = 0;
         var steps = 0;
         for (var epoch = 0; epoch < Options.Epochs; epoch++)
         {
-            var order = OnlineSeeds.Permutation(sequences.Length, rng);
+            var order = OnlineSeeds.Permutation(classes.Length, rng);
             for (var start = 0; start < order.Length; start += Options.MinibatchSequences)
             {
-                var batch = order.AsSpan(start, Math.Min(Options.MinibatchSequences, order.Length - start)).ToArray().Select(i => sequences[i]).ToArray();
-                var actions = Ppo.ActionsOf(buffer, batch).Count;
+                var batch = order.AsSpan(start, Math.Min(Options.MinibatchSequences, order.Length - start)).ToArray().Select(i => classes[i]).ToArray();
+                var actions = buffer.ActionsOfClasses(batch).Sum(j => weights[j]);
                 if (actions == 0) continue;
-                var step = trainer.Step(buffer.WeightedSequences(batch, ones, out _), overrides: trainer.Options with { Normalizer = actions });
+                var step = trainer.Step(buffer.WeightedSequences(batch, weights, out _), overrides: trainer.Options with { Normalizer = actions });
                 loss += step.Loss;
                 steps++;
             }

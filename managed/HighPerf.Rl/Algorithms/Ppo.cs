@@ -129,7 +129,7 @@ public sealed class Ppo(PpoOptions options, LlamaModel policy, LlamaModel refere
 
         // log π_old and log π_ref with the trainer's own arithmetic.
         using var trainer = NewTrainer(policy, buffer);
-        var all = Enumerable.Range(0, buffer.SequenceCount).ToArray();
+        var all = Enumerable.Range(0, buffer.ClassCount).ToArray();
         var old = LogProbs(trainer, buffer, all);
         float[] refLp;
         using (var refTrainer = NewTrainer(reference, buffer)) refLp = LogProbs(refTrainer, buffer, all);
@@ -154,11 +154,12 @@ public sealed class Ppo(PpoOptions options, LlamaModel policy, LlamaModel refere
         var steps = 0;
         for (var epoch = 0; epoch < o.Epochs; epoch++)
         {
-            var order = OnlineSeeds.Permutation(buffer.SequenceCount, rng);
+            // Minibatches of distinct LM inputs (each with all its duplicates' action tokens).
+            var order = OnlineSeeds.Permutation(buffer.ClassCount, rng);
             for (var start = 0; start < order.Length; start += o.MinibatchSequences)
             {
                 var batch = order.AsSpan(start, Math.Min(o.MinibatchSequences, order.Length - start)).ToArray();
-                var actions = ActionsOf(buffer, batch);
+                var actions = buffer.ActionsOfClasses(batch);
                 if (actions.Count == 0) continue;
                 var lp = LogProbs(trainer, buffer, batch);
                 var ma = new float[actions.Count];
@@ -257,24 +258,16 @@ public sealed class Ppo(PpoOptions options, LlamaModel policy, LlamaModel refere
         return last;
     }
 
-    internal static List<int> ActionsOf(RolloutBuffer buffer, IReadOnlyList<int> sequences)
-    {
-        var list = new List<int>();
-        foreach (var s in sequences)
-            for (var j = buffer.SequenceActionOffsets[s]; j < buffer.SequenceActionOffsets[s + 1]; j++) list.Add(j);
-        return list;
-    }
-
-    /// <summary>log π(a_j | s_j) under the trainer's current weights for the action tokens of <paramref name="sequences"/>
-    /// (a full-length per-action array; other entries 0). Evaluated in chunks of the minibatch size.</summary>
-    internal static float[] LogProbs(WeightedTrainer trainer, RolloutBuffer buffer, IReadOnlyList<int> sequences, int chunk = 64)
+    /// <summary>log π(a_j | s_j) under the trainer's current weights for the action tokens of the sequence classes
+    /// <paramref name="classes"/> (a full-length per-action array; other entries 0), in chunks of 64 classes.</summary>
+    internal static float[] LogProbs(WeightedTrainer trainer, RolloutBuffer buffer, IReadOnlyList<int> classes, int chunk = 64)
     {
         var result = new float[buffer.ActionTokenCount];
         var ones = new float[buffer.ActionTokenCount];
         Array.Fill(ones, 1f);
-        for (var start = 0; start < sequences.Count; start += chunk)
+        for (var start = 0; start < classes.Count; start += chunk)
         {
-            var part = sequences.Skip(start).Take(chunk).ToArray();
+            var part = classes.Skip(start).Take(chunk).ToArray();
             var ws = buffer.WeightedSequences(part, ones, out var index);
             var lp = new float[index.Length];
             trainer.Evaluate(ws, lp);

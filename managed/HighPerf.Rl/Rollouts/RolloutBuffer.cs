@@ -65,6 +65,7 @@ public sealed class RolloutBuffer
 
     private RolloutBuffer(int tokens)
     {
+        _classes = new Lazy<(int[], int[], int[], int[])>(ComputeClasses);
         Values = new float[tokens];
         OldLogProbs = new float[tokens];
         RefLogProbs = new float[tokens];
@@ -166,47 +167,86 @@ public sealed class RolloutBuffer
         };
     }
 
-    /// <summary>The weighted trainer's input for the given LM sequences: inputs tokens[..^1], targets tokens[1..], and
-    /// weight <paramref name="actionWeights"/>[j] on the target of each action token j of those sequences (0 elsewhere).
-    /// <paramref name="actionIndex"/> receives, per returned trainer position (sequences back to back), the action it
-    /// predicts or −1: the map from the trainer's per-token log-probs back to actions.</summary>
-    public List<WeightedSequence> WeightedSequences(IReadOnlyList<int> sequenceIds, ReadOnlySpan<float> actionWeights, out int[] actionIndex)
+    // ---- identical LM sequences (Maze FO repeats ~100 distinct (observation, action) inputs thousands of times) ----
+    /// <summary>Class of each LM sequence: sequences with identical tokens share one class (its first sequence is the
+    /// representative). Their losses add up exactly: Σ w·log π over duplicates = (Σ w)·log π of one copy, and their
+    /// log-probs are equal, so the trainer sees each distinct input once.</summary>
+    public int[] SequenceClass => _classes.Value.Class;
+    public int ClassCount => _classes.Value.Representative.Length;
+
+    private readonly Lazy<(int[] Class, int[] Representative, int[] MemberOffsets, int[] Members)> _classes;
+
+    private (int[] Class, int[] Representative, int[] MemberOffsets, int[] Members) ComputeClasses()
     {
-        ArgumentNullException.ThrowIfNull(sequenceIds);
-        if (actionWeights.Length != ActionTokenCount) throw new ArgumentException($"one weight per action token ({ActionTokenCount}) expected, got {actionWeights.Length}", nameof(actionWeights));
-        var result = new List<WeightedSequence>(sequenceIds.Count);
-        var total = 0;
-        foreach (var s in sequenceIds)
+        var byContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cls = new int[SequenceCount];
+        var reps = new List<int>();
+        for (var s = 0; s < SequenceCount; s++)
         {
-            if ((uint)s >= (uint)SequenceCount) throw new ArgumentOutOfRangeException(nameof(sequenceIds), s, $"sequence outside [0, {SequenceCount})");
-            total += Sequences[s].Length - 1;
+            var key = string.Join(',', Sequences[s]);
+            if (!byContent.TryGetValue(key, out var c)) { byContent[key] = c = reps.Count; reps.Add(s); }
+            cls[s] = c;
         }
-        actionIndex = new int[total];
-        Array.Fill(actionIndex, -1);
+        var counts = new int[reps.Count + 1];
+        foreach (var c in cls) counts[c + 1]++;
+        for (var c = 0; c < reps.Count; c++) counts[c + 1] += counts[c];
+        var members = new int[SequenceCount];
+        var fill = counts[..^1].ToArray();
+        for (var s = 0; s < SequenceCount; s++) members[fill[cls[s]]++] = s;
+        return (cls, [.. reps], counts, members);
+    }
+
+    /// <summary>The LM sequences of class <paramref name="c"/>.</summary>
+    public ReadOnlySpan<int> ClassMembers(int c) => _classes.Value.Members.AsSpan(_classes.Value.MemberOffsets[c], _classes.Value.MemberOffsets[c + 1] - _classes.Value.MemberOffsets[c]);
+
+    /// <summary>The action tokens of the given classes (all their member sequences).</summary>
+    public List<int> ActionsOfClasses(IReadOnlyList<int> classes)
+    {
+        var list = new List<int>();
+        foreach (var c in classes)
+            foreach (var s in ClassMembers(c))
+                for (var j = SequenceActionOffsets[s]; j < SequenceActionOffsets[s + 1]; j++) list.Add(j);
+        return list;
+    }
+
+    /// <summary>The weighted trainer's input for the given sequence classes, one sequence each: inputs tokens[..^1],
+    /// targets tokens[1..], and on the input position before each action token j of every member the sum of
+    /// <paramref name="actionWeights"/>[j] (0 elsewhere). <paramref name="actionAt"/> (one entry per action token of
+    /// the buffer) receives the flat trainer position (sequences back to back) that predicts action j, or −1 for
+    /// actions outside these classes: the map from the trainer's per-token log-probs back to actions.</summary>
+    public List<WeightedSequence> WeightedSequences(IReadOnlyList<int> classes, ReadOnlySpan<float> actionWeights, out int[] actionAt)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (actionWeights.Length != ActionTokenCount) throw new ArgumentException($"one weight per action token ({ActionTokenCount}) expected, got {actionWeights.Length}", nameof(actionWeights));
+        var result = new List<WeightedSequence>(classes.Count);
+        actionAt = new int[ActionTokenCount];
+        Array.Fill(actionAt, -1);
         var at = 0;
-        foreach (var s in sequenceIds)
+        foreach (var c in classes)
         {
-            var seq = Sequences[s];
+            if ((uint)c >= (uint)ClassCount) throw new ArgumentOutOfRangeException(nameof(classes), c, $"class outside [0, {ClassCount})");
+            var seq = Sequences[_classes.Value.Representative[c]];
             var weights = new float[seq.Length - 1];
-            for (var j = SequenceActionOffsets[s]; j < SequenceActionOffsets[s + 1]; j++)
-            {
-                var p = ActionPosition[j] - 1; // the input position whose next-token target is action token j
-                weights[p] = actionWeights[j];
-                actionIndex[at + p] = j;
-            }
+            foreach (var s in ClassMembers(c))
+                for (var j = SequenceActionOffsets[s]; j < SequenceActionOffsets[s + 1]; j++)
+                {
+                    var p = ActionPosition[j] - 1; // the input position whose next-token target is action token j
+                    weights[p] += actionWeights[j];
+                    actionAt[j] = at + p;
+                }
             result.Add(new WeightedSequence(seq[..^1], seq[1..], weights));
             at += seq.Length - 1;
         }
         return result;
     }
 
-    /// <summary>Scatters per-position trainer log-probs (from <see cref="WeightedSequences"/>'s order) onto action tokens.</summary>
-    public void ScatterLogProbs(ReadOnlySpan<float> trainerLogProbs, ReadOnlySpan<int> actionIndex, Span<float> perAction)
+    /// <summary>Gathers the trainer's per-position log-probs (in <see cref="WeightedSequences"/>' order) onto action tokens.</summary>
+    public void ScatterLogProbs(ReadOnlySpan<float> trainerLogProbs, ReadOnlySpan<int> actionAt, Span<float> perAction)
     {
-        if (trainerLogProbs.Length != actionIndex.Length) throw new ArgumentException("one log-prob per trainer position expected", nameof(trainerLogProbs));
+        if (actionAt.Length != ActionTokenCount) throw new ArgumentException($"actionAt must hold {ActionTokenCount} values", nameof(actionAt));
         if (perAction.Length != ActionTokenCount) throw new ArgumentException($"perAction must hold {ActionTokenCount} values", nameof(perAction));
-        for (var i = 0; i < actionIndex.Length; i++)
-            if (actionIndex[i] >= 0) perAction[actionIndex[i]] = trainerLogProbs[i];
+        for (var j = 0; j < actionAt.Length; j++)
+            if (actionAt[j] >= 0) perAction[j] = trainerLogProbs[actionAt[j]];
     }
 
     /// <summary>Gathers a stream array's values at the action tokens.</summary>

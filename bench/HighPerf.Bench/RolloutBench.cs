@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using HighPerf.Gym.Core;
+using HighPerf.Llama;
+using HighPerf.Llama.Native;
+using HighPerf.Rl.Policies;
+
+namespace HighPerf.Bench;
+
+/// <summary>
+/// Rollout throughput of online RL (issue #10 §4): the <see cref="SamplingPolicy"/> stepping B environments in lockstep
+/// with KV reuse, against (a) naive rollouts — one episode at a time, the whole prompt re-encoded every turn — and
+/// (b) llama-batched-bench's generation rate on the same model file, batch B, prompt and generation lengths set to
+/// the measured averages. Models: the tiny policy shape (64-d × 2) and a ~10 M-parameter one (384-d × 6), random
+/// weights over a vocabulary built from the task's own text, so actions run to the token cap: the measure is tokens.
+/// Entry: <c>rollouts [--out FILE] [--quick]</c>.
+/// </summary>
+public static class RolloutBench
+{
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static string Model(string task, string size)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "highperf-bench-models");
+        var path = Path.Combine(dir, $"rollout-{task}-{size}.gguf");
+        if (File.Exists(path)) return path;
+        var def = TaskRegistry.Get(task);
+        var corpus = def.GenerateDataset(40, 1).SelectMany(e => e.Trajectory.Items.Select(i => i.Text));
+        var spec = size == "tiny"
+            ? new TinyModelSpec { Seed = 21, EmbeddingSize = 64, LayerCount = 2, HeadCount = 4, HeadCountKv = 2, FeedForwardSize = 128, ContextLength = 2048, MaxWords = 200 }
+            : new TinyModelSpec { Seed = 22, EmbeddingSize = 384, LayerCount = 6, HeadCount = 6, HeadCountKv = 2, FeedForwardSize = 1024, ContextLength = 2048, MaxWords = 200 };
+        TinyModelFactory.Create(path, corpus, spec);
+        return path;
+    }
+
+    private sealed record Measure(double Seconds, long ActionTokens, long DecodedTokens, int Episodes, int Turns, long PromptTokens);
+
+    private static Measure Roll(LlamaModel model, string task, int batch, bool naive, int episodes, int turns, int actionTokens)
+    {
+        using var policy = new SamplingPolicy(model, new SamplingPolicyOptions
+        {
+            MaxResidentConversations = naive ? 1 : batch, ReEncodeEachTurn = naive, MaxActionTokens = actionTokens, ContextPerConversation = 2048,
+        });
+        var def = TaskRegistry.Get(task);
+        var options = def.RunOptions(seed: 5, batchSize: naive ? 1 : batch) with { MaxActions = turns };
+        var sw = Stopwatch.StartNew();
+        var records = EpisodeRunner.Run(def.CreateEnvironment, policy, episodes, options).ToList();
+        var seconds = sw.Elapsed.TotalSeconds;
+        var actions = records.Sum(r => r.Trajectory.Items.Count(i => i.IsAction));
+        return new Measure(seconds, policy.SampledTokens, policy.DecodedTokens, records.Count, actions, policy.DecodedTokens - policy.SampledTokens);
+    }
+
+    public static int Run(string[] args)
+    {
+        string? Arg(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+        var quick = args.Contains("--quick");
+        var tool = Arg("--tool") ?? LlamaComparisonTool();
+        LlamaNativeLibrary.EnsureInitialized();
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv($"Machine: {Environment.ProcessorCount} cores, llama.cpp {LlamaNativeLibrary.Version}, threads {LlamaNativeLibrary.DefaultThreads}."));
+        sb.AppendLine();
+        const int batch = 16, actionTokens = 8;
+        var turns = quick ? 4 : 8;
+        var episodes = quick ? 16 : 32;
+        sb.AppendLine(Inv($"## Rollout throughput: {episodes} episodes × {turns} turns, B = {batch} episodes in lockstep, {actionTokens}-token actions (random weights: no early newline), temperature 1"));
+        sb.AppendLine();
+        sb.AppendLine("| task | model | batched: action tok/s | episodes/s | naive: action tok/s | batched / naive | llama-batched-bench S_TG (PP, TG, B) | batched / S_TG |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var task in new[] { "maze-fo", "textnav-fo", "twenty-questions" })
+            foreach (var size in new[] { "tiny", "10M" })
+            {
+                using var model = LlamaModel.Load(Model(task, size));
+                Roll(model, task, batch, naive: false, episodes: 2, turns: 2, actionTokens); // warm-up
+                var b = Roll(model, task, batch, naive: false, episodes, turns, actionTokens);
+                var n = Roll(model, task, batch, naive: true, quick ? 4 : 8, turns, actionTokens);
+                var bRate = b.ActionTokens / b.Seconds;
+                var nRate = n.ActionTokens / n.Seconds;
+                var pp = (int)Math.Max(1, b.PromptTokens / Math.Max(1, b.Turns)); // prompt tokens actually decoded per turn
+                string tg = "not found", ratio = "–";
+                if (tool is not null)
+                {
+                    try
+                    {
+                        var sTg = LlamaComparison.RunTool(tool, model.Path, pp, actionTokens, batch);
+                        tg = Inv($"{sTg:F0} ({pp}, {actionTokens}, {batch})");
+                        ratio = Inv($"**{bRate / sTg:F2}×**");
+                    }
+                    catch (InvalidOperationException e) { tg = "failed: " + e.Message[..Math.Min(60, e.Message.Length)]; }
+                }
+                var line = Inv($"| {task} | {size} ({model.ParameterCount / 1e6:F1} M) | {bRate:F0} | {b.Episodes / b.Seconds:F2} | {nRate:F0} | **{bRate / nRate:F2}×** | {tg} | {ratio} |");
+                sb.AppendLine(line);
+                Console.WriteLine(line);
+            }
+        sb.AppendLine();
+        sb.AppendLine("Batched: action tokens sampled per second of wall time, environment steps and prompt sync included; prompt tokens " +
+                      "decoded per turn (what KV reuse leaves) set llama-batched-bench's PP. Naive: the same policy with one resident " +
+                      "conversation and the prompt re-encoded from position 0 every turn.");
+        var report = sb.ToString();
+        var outPath = Arg("--out");
+        if (outPath is not null) { File.WriteAllText(outPath + ".tmp", report); File.Move(outPath + ".tmp", outPath, overwrite: true); }
+        Console.WriteLine(report);
+        return 0;
+    }
+
+    private static string? LlamaComparisonTool()
+    {
+        foreach (var p in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "build", "native", "tools", "llama-batched-bench"),
+                     "build/native/tools/llama-batched-bench",
+                 })
+            if (File.Exists(p)) return Path.GetFullPath(p);
+        return null;
+    }
+}
