@@ -51,7 +51,9 @@ public sealed class OnlineRlTests(OnlineBcFixture bc) : IClassFixture<OnlineBcFi
             MaxResidentConversations = resident, ReEncodeEachTurn = reEncode, Record = true, RecordFeatures = true, Threads = 2, MaxActionTokens = 8,
         });
         var buffer = new RolloutCollector(TaskRegistry.Get(task), policy).Collect(episodes, seed: 11, policyVersion: 0);
-        if (!reEncode) Assert.True(policy.DecodedTokens < buffer.TokenCount, $"KV reuse decoded {policy.DecodedTokens} tokens for a {buffer.TokenCount}-token stream");
+        var reEncoded = policy.PromptTokensSeen + policy.SampledTokens;
+        if (!reEncode) Assert.True(policy.DecodedTokens < reEncoded, $"KV reuse decoded {policy.DecodedTokens} tokens, re-encoding {reEncoded}");
+        else Assert.Equal(reEncoded, policy.DecodedTokens);
         return buffer;
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using HighPerf.Gym.Core;
+using HighPerf.Gym.Evaluation;
 using HighPerf.Rl.Reporting;
 using HighPerf.Rl.Training;
 
@@ -24,9 +25,10 @@ public static class ResultsCommand
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol, or the reduced size).");
         var threads = RlCommandSupport.PositiveIntOption("--threads", "CPU threads of llama.cpp and the critics (default: min(cores, 4)); 1 when the machine is shared (spin barriers of oversubscribed threads stall).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's, or the reduced size).");
-        var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL}, mean ± SE over seeds, beside the paper's Table 2.")
+        var online = new Option<bool>("--online") { Description = "Online algorithms instead: the BC policy (sampled), PPO and online filtered BC, each evaluated with token-by-token sampling." };
+        var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL} (or, with --online, {BC sampled, PPO, online %BC}), mean ± SE over seeds, beside the paper's Table 2.")
         {
-            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes, threads,
+            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes, threads, online,
         };
         command.SetAction(parse =>
         {
@@ -39,6 +41,48 @@ public static class ResultsCommand
             var o = parse.InvocationConfiguration.Output;
             var rows = new List<(string Task, OfflineAlgorithm Algo, List<AlgorithmResult> Runs)>();
             var clock = Stopwatch.StartNew();
+            if (parse.GetValue(online))
+            {
+                var onlineRows = new List<(string Task, string Label, double? Paper, List<(EvaluationReport Eval, double TrainSeconds)> Runs)>();
+                var curves = new List<string>();
+                foreach (var task in names)
+                {
+                    var start = new List<(EvaluationReport, double)>();
+                    var perAlgo = OnlineAlgorithms.All.ToDictionary(a => a, _ => new List<(EvaluationReport, double)>());
+                    for (var seed = 1; seed <= seedCount; seed++)
+                    {
+                        var dir = Path.Combine(root, $"{task}-s{seed}");
+                        var opts = ExperimentPresets.Cpu(task, dir, seed) with { Resume = true };
+                        if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
+                        if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
+                        if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
+                        if (parse.GetResult(threads) is not null) opts = opts with { Threads = parse.GetValue(threads) };
+                        o.WriteLine($"== {task} seed {seed} (online) → {dir}");
+                        RlCommandSupport.WithProgress(parse, progress =>
+                        {
+                            using var exp = new OnlineExperiment(OnlinePresets.Cpu(opts), progress);
+                            foreach (var a in OnlineAlgorithms.All)
+                            {
+                                var r = exp.Run(a);
+                                exp.WriteLearningCurve(a);
+                                if (a == OnlineAlgorithm.Ppo) start.Add((r.Start, 0));
+                                perAlgo[a].Add((r.Trained, r.TrainSeconds));
+                                o.WriteLine($"   {a.CliName()}: start {r.Start.NormalizedScore:F1} → {r.Trained.NormalizedScore:F1}");
+                            }
+                            return 0;
+                        });
+                        curves.Add(Path.Combine(dir, "ppo_curve.png"));
+                    }
+                    onlineRows.Add((task, "BC (sampled)", PaperScores.Get(task, OfflineAlgorithm.Bc), start));
+                    foreach (var a in OnlineAlgorithms.All) onlineRows.Add((task, a.PaperLabel(), PaperScores.Get(task, a), perAlgo[a]));
+                }
+                var onlineMd = OnlineTable(onlineRows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds);
+                AtomicFile.WriteAllText(outPath, onlineMd);
+                o.WriteLine();
+                o.Write(onlineMd);
+                o.WriteLine($"written: {outPath}");
+                return 0;
+            }
             foreach (var task in names)
             {
                 var perAlgo = OfflineAlgorithms.All.ToDictionary(a => a, _ => new List<AlgorithmResult>());
@@ -72,6 +116,25 @@ public static class ResultsCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The online table: per task, the starting BC policy and each online algorithm under the same sampling
+    /// evaluation, mean ± SE over seeds, beside Table 2.</summary>
+    public static string OnlineTable(IReadOnlyList<(string Task, string Label, double? Paper, List<(EvaluationReport Eval, double TrainSeconds)> Runs)> rows, int seeds, bool quick, double seconds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"| task | policy | normalized score (mean ± SE, {seeds} seeds) | paper (Table 2) | success | per-seed | train s / seed |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var (task, label, paper, runs) in rows)
+        {
+            var scores = runs.Select(r => r.Eval.NormalizedScore ?? r.Eval.ReturnMean).ToArray();
+            var mean = scores.Average();
+            var se = scores.Length > 1 ? Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / (scores.Length - 1) / scores.Length) : double.NaN;
+            sb.AppendLine(inv, $"| {task} | {label} | {mean:F1} ± {se:F1} | {(paper is { } p ? p.ToString("F1", inv) : "–")} | {runs.Average(r => r.Eval.SuccessRate):P0} | {string.Join(" / ", scores.Select(x => x.ToString("F1", inv)))} | {runs.Average(r => r.TrainSeconds):F0} |");
+        }
+        sb.AppendLine().AppendLine(inv, $"Sizes: {(quick ? "the online CPU presets with at most 32 evaluation episodes (--quick)" : "the online CPU presets (OnlinePresets)")}; total wall time {seconds / 60:F1} min on this machine ({Environment.ProcessorCount} cores).");
+        return sb.ToString();
     }
 
     /// <summary>Mean ± SE over seeds (SE = sample std / √n) of the normalized scores; raw returns when the task has no

@@ -99,7 +99,7 @@ public static class TrainCommand
                 var oo = parse.InvocationConfiguration.Output;
                 oo.WriteLine();
                 oo.Write(ExperimentReport.OnlineMarkdown($"highperf train {def.Name} {algoName}", onlineOptions, onlineResult.r, onlineResult.Item2));
-                oo.WriteLine($"output: {dir} ({algoName}.gguf, {algoName}.state.json, metrics.jsonl, tensorboard/, {algoName}_curve.png, eval-{algoName}.json, eval-{algoName}-start.json)");
+                oo.WriteLine($"output: {dir} ({algoName}.gguf, {algoName}.state.json, metrics.jsonl, tensorboard/, {algoName}_curve.png, eval-{algoName}.json, eval-start.json)");
                 return 0;
             }
             var a = OfflineAlgorithms.Parse(algoName);

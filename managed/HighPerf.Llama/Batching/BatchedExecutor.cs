@@ -28,6 +28,9 @@ public sealed record BatchedExecutorOptions
     /// (<see cref="Conversation.Hidden"/>: the features of value heads and critics). llama.cpp then outputs every token
     /// of a decode, so prompts cost a vocabulary projection per token: leave it off when only logits are needed.</summary>
     public bool Embeddings { get; init; }
+    /// <summary>Type of the KV cache cells (llama.cpp's default F16). F32 keeps incremental decoding within ~1e-6 of
+    /// re-encoding (RL log-probs); F16 halves KV memory and rounds cached keys/values to ~1e-3 relative.</summary>
+    public Native.GgmlType KvType { get; init; } = Native.GgmlType.F16;
 }
 
 /// <summary>Options of one generation turn.</summary>
@@ -100,6 +103,10 @@ public sealed class BatchedExecutor : IDisposable
             Threads = options.Threads,
             BatchThreads = options.Threads,
             Embeddings = options.Embeddings,
+            KeyType = options.KvType,
+            ValueType = options.KvType,
+            // llama.cpp's CPU flash attention rounds Q to F16, which F32 cells are meant to avoid.
+            FlashAttention = options.KvType == Native.GgmlType.F32 ? false : null,
         });
         _slots = new Conversation?[Context.SequenceCount];
         _batch = new LlamaBatch(Context.BatchSize);

@@ -269,7 +269,7 @@ public sealed class Ppo(PpoOptions options, LlamaModel policy, LlamaModel refere
         {
             var part = classes.Skip(start).Take(chunk).ToArray();
             var ws = buffer.WeightedSequences(part, ones, out var index);
-            var lp = new float[index.Length];
+            var lp = new float[ws.Sum(q => q.Tokens.Length)];
             trainer.Evaluate(ws, lp);
             buffer.ScatterLogProbs(lp, index, result);
         }

@@ -54,11 +54,11 @@ public static class ExperimentReport
                                    "(the offline evaluations' seed and count).").AppendLine();
         if (result.Iterations.Count > 0)
         {
-            var keys = result.Iterations[0].Keys.ToList();
-            sb.AppendLine("| iteration | " + string.Join(" | ", keys) + " |");
-            sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", keys.Count)));
+            var keys = result.Iterations[0].Keys.OrderBy(k => k == "iteration" ? 0 : 1).ToList();
+            sb.AppendLine("| " + string.Join(" | ", keys) + " |");
+            sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", keys.Count)));
             for (var i = 0; i < result.Iterations.Count; i++)
-                sb.AppendLine(string.Create(inv, $"| {i + 1} | ") + string.Join(" | ", keys.Select(k => result.Iterations[i].TryGetValue(k, out var v) ? v.ToString("G4", inv) : "")) + " |");
+                sb.AppendLine("| " + string.Join(" | ", keys.Select(k => result.Iterations[i].TryGetValue(k, out var v) ? v.ToString("G4", inv) : "")) + " |");
             sb.AppendLine();
         }
         sb.AppendLine("Hyperparameters: " + string.Join(", ", hyperparameters.Select(h => $"{h.Name} {h.Value}")) + ".").AppendLine();

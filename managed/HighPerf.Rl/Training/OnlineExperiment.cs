@@ -60,7 +60,7 @@ public sealed record OnlineResult(OnlineAlgorithm Algorithm, EvaluationReport St
 ///   ppo.value.gguf               PPO's value head (weights and AdamW moments)
 ///   &lt;algo&gt;.state.json         finished iterations, episodes seen
 ///   metrics.jsonl, tensorboard/  one record per iteration; &lt;algo&gt;_curve.png (mean return against episodes)
-///   eval-&lt;algo&gt;.json, eval-&lt;algo&gt;-start.json   trained and starting policy, same sampling evaluation
+///   eval-&lt;algo&gt;.json, eval-start.json   trained and starting policy, same sampling evaluation
 /// </code>
 /// Checkpoints are written atomically after every iteration; <see cref="ExperimentOptions.Resume"/> continues from the
 /// last one bit-identically (an iteration depends only on the saved weights, value head and seed).
@@ -69,6 +69,7 @@ public sealed class OnlineExperiment : IDisposable
 {
     private readonly Action<ExperimentProgress>? _progress;
     private readonly OfflineExperiment _offline;
+    private readonly Dictionary<string, EvaluationReport> _startReports = [];
 
     public OnlineExperiment(OnlineExperimentOptions options, Action<ExperimentProgress>? progress = null)
     {
@@ -102,7 +103,9 @@ public sealed class OnlineExperiment : IDisposable
         var trainSeconds = clock.Elapsed.TotalSeconds;
         var start = StartPolicy();
         var policyPath = PathOf($"{which.CliName()}.gguf");
-        var startReport = Evaluate(start, $"{which.CliName()}-start");
+        // The starting policy's evaluation is the same for every algorithm of this run: computed once.
+        if (!_startReports.TryGetValue(start, out var startReport))
+            _startReports[start] = startReport = Evaluate(start, "start");
         var trained = Evaluate(File.Exists(policyPath) ? policyPath : start, which.CliName());
         return new OnlineResult(which, startReport, trained, history, trainSeconds, clock.Elapsed.TotalSeconds - trainSeconds);
     }
@@ -147,13 +150,19 @@ public sealed class OnlineExperiment : IDisposable
             for (var it = done; it < iterations; it++)
             {
                 var seen = 0;
+                var phase = Stopwatch.StartNew();
                 var buffer = algorithm.Collect(collector, it, _ =>
                 {
                     if (++seen % 16 == 0) Report($"{name} rollouts", seen, algorithm.EpisodesPerIteration);
                 });
+                var collectSeconds = phase.Elapsed.TotalSeconds;
+                phase.Restart();
                 var metrics = new Dictionary<string, double>(algorithm.Train(buffer, it))
                 {
+                    ["iteration"] = it + 1,
                     ["episodes_total"] = (double)(it + 1) * algorithm.EpisodesPerIteration,
+                    ["collect_s"] = Math.Round(collectSeconds, 2),
+                    ["train_s"] = Math.Round(phase.Elapsed.TotalSeconds, 2),
                 };
                 Metrics.Log(name, it + 1, metrics);
                 history.Add(metrics);
