@@ -40,6 +40,10 @@ public sealed record SamplingPolicyOptions
     }
 }
 
+/// <summary>Turns one state's raw next-token logits into the sampling logits (temperature included), given the
+/// critics' state feature of that state (<see cref="PolicyModel.ComposeFeature"/>): value-guided decoding's hook.</summary>
+public delegate void LogitAdjuster(ReadOnlySpan<float> feature, ReadOnlySpan<float> logits, Span<float> samplingLogits);
+
 /// <summary>One action of one episode as the policy produced it: the exact prompt it conditioned on, the sampled
 /// tokens (the newline that ended the action included), their log-probs under the sampling distribution and,
 /// when recorded, one state feature row per action token (row-major, <see cref="PolicyModel.FeatureWidth"/> wide).</summary>
@@ -62,12 +66,21 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
     private readonly Dictionary<int, List<TurnRecord>> _turns = [];
     private readonly int _capacity;
 
-    public SamplingPolicy(LlamaModel model, SamplingPolicyOptions? options = null)
+    private readonly LogitAdjuster? _adjust;
+    private readonly bool _needsFeatures;
+
+    /// <param name="model">The policy LM.</param>
+    /// <param name="options">Batching, sampling and recording settings.</param>
+    /// <param name="adjust">Optional: computes the sampling logits from the raw logits and the state feature (e.g.
+    /// π_β + β·(Q − V), value-guided decoding); null samples softmax(logits / T).</param>
+    public SamplingPolicy(LlamaModel model, SamplingPolicyOptions? options = null, LogitAdjuster? adjust = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new SamplingPolicyOptions();
         options.Validate();
         Options = options;
+        _adjust = adjust;
+        _needsFeatures = options.RecordFeatures || adjust is not null;
         _policy = new PolicyModel(model, options.Threads);
         var perConversation = options.ContextPerConversation ?? Math.Min(Math.Max(model.TrainContextLength, 256), 2048);
         _executor = new BatchedExecutor(model, new BatchedExecutorOptions
@@ -75,7 +88,7 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
             MaxResidentConversations = options.MaxResidentConversations,
             ContextPerConversation = perConversation,
             Threads = options.Threads,
-            Embeddings = options.RecordFeatures,
+            Embeddings = _needsFeatures,
             KvType = options.KvF32 ? Llama.Native.GgmlType.F32 : Llama.Native.GgmlType.F16,
         });
         _capacity = _executor.ConversationCapacity;
@@ -123,7 +136,7 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
         }
         var live = new List<Conversation>(pending.Count);
         var scaled = new float[_policy.VocabSize];
-        var feature = Options.RecordFeatures ? new float[_policy.FeatureWidth] : [];
+        var feature = _needsFeatures ? new float[_policy.FeatureWidth] : [];
         while (true)
         {
             live.Clear();
@@ -135,15 +148,16 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
                 if (p.Done) continue;
                 var c = p.Conversation;
                 var logits = c.Logits;
-                for (var k = 0; k < logits.Length; k++) scaled[k] = logits[k] / Options.Temperature;
-                var token = Sampling.SampleSoftmax((ReadOnlySpan<float>)scaled, p.Request.Rng);
-                p.LogProbs.Add(LogSoftmaxAt(scaled, token));
-                if (Options.RecordFeatures)
+                if (_needsFeatures)
                 {
                     var tokens = c.TokenSpan;
                     PolicyModel.ComposeFeature(c.Hidden, tokens, tokens.Length - 1, feature);
-                    p.Features.AddRange(feature);
+                    if (Options.RecordFeatures) p.Features.AddRange(feature);
                 }
+                if (_adjust is not null) _adjust(feature, logits, scaled);
+                else for (var k = 0; k < logits.Length; k++) scaled[k] = logits[k] / Options.Temperature;
+                var token = Sampling.SampleSoftmax((ReadOnlySpan<float>)scaled, p.Request.Rng);
+                p.LogProbs.Add(LogSoftmaxAt(scaled, token));
                 p.Action.Add(token);
                 SampledTokens++;
                 DecodedTokens++;

@@ -14,7 +14,11 @@ public static class ExperimentPresets
     public static ExperimentOptions Cpu(string task, string outputDirectory, int seed)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var baseline = new ExperimentOptions { Task = task, OutputDirectory = outputDirectory, Seed = seed, CheckpointEvery = 200 };
+        // ILQL's Polyak rate: LMRL-Gym's 0.005 (IlqlOptions' default) runs over tens of thousands of steps; with a CPU
+        // budget of ~2k steps, values must propagate ~40 action tokens (12 moves × 3 tokens) through the Q → Q̄ → V chain,
+        // which a target time constant of 200 steps does not allow (measured on Maze FO: 0.005 → score ≈ BC). 0.1 here;
+        // Text-Nav keeps 0.005 (below).
+        var baseline = new ExperimentOptions { Task = task, OutputDirectory = outputDirectory, Seed = seed, CheckpointEvery = 200, PolyakAlpha = 0.1f };
         return task switch
         {
             // The demo: 400 episodes rather than the paper's 1.24k, so the critics' 2k steps of 256 rows see the data
@@ -33,7 +37,7 @@ public static class ExperimentPresets
             "textnav-fo" or "textnav-po" => baseline with
             {
                 DatasetEpisodes = 100, EvalEpisodes = 16, BcSteps = 20, BcBatchSequences = 16, McSteps = 300, IlqlSteps = 1500,
-                PolyakAlpha = 0.005f, Beta = 64, McBeta = 64,
+                PolyakAlpha = new Algorithms.IlqlOptions().PolyakAlpha, Beta = 64, McBeta = 64,
             },
             "wordle" => baseline with { DatasetEpisodes = 200, EvalEpisodes = 32, BcSteps = 40, BcBatchSequences = 32, McSteps = 300, IlqlSteps = 400, Beta = 32 },
             // Fixed-node engines (ChessCpu): 100 ms a move would make one dataset game ~10 s. A tiny policy plays mostly

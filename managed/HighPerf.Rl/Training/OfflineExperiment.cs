@@ -93,10 +93,9 @@ public sealed record ExperimentOptions
     /// truncation). Default false: masked (see <see cref="McReturns"/>); measured on Maze FO (400 episodes, seed 1):
     /// masked 71.8, unmasked 50.3.</summary>
     public bool McIncludeTruncated { get; init; }
-    /// <summary>Polyak rate of ILQL's target Q heads. LMRL-Gym uses 0.005 over tens of thousands of steps; with a
-    /// CPU budget of ~2k steps, values must propagate ~40 action tokens (12 moves × 3 tokens) through the
-    /// Q → Q̄ → V chain, which a target time constant of 200 steps does not allow (measured: 0.005 → score ≈ BC).</summary>
-    public float PolyakAlpha { get; init; } = 0.1f;
+    /// <summary>Polyak rate of ILQL's target Q heads: <see cref="IlqlOptions"/>' default (spec §4.4's 0.005) unless a
+    /// preset sets it (<see cref="ExperimentPresets"/>: 0.1 where the CPU step budget is too short for 0.005).</summary>
+    public float PolyakAlpha { get; init; } = new IlqlOptions().PolyakAlpha;
     /// <summary>Text-Nav: choose among the admissible commands the observation lists (re-ranking, as on Maze) instead of
     /// generating a command token by token. A tiny policy trained for tens of steps does not learn to spell commands
     /// (free decoding measured 0.0 on every seed: it produced strings like "go north food from table"), so the
