@@ -6,8 +6,9 @@ namespace HighPerf.Gym.TextNav;
 /// the same eight-room house, objects, goal (stale food into the fridge, fridge closed → reward 1, done), failure
 /// (eating the stale food → done, 0) and a 15-step cap (the data-collection/human-play horizon; the authors' env
 /// class itself has no cap and does not run as written). Spawn room uniform from the reset seed.
-/// Observation = feedback (+ FO: "\n\n" + inventory) + "\n\nAdmissible commands: c1, c2, ...\n" (sorted; none on
-/// terminal observations). FO descriptions name the room ("You are in the kitchen."), PO ones do not. The first
+/// Observation = feedback (+ FO, after a step: "\n\n" + inventory) + "\n\nAdmissible commands: c1, c2, ...\n" (sorted;
+/// none on terminal observations). As upstream's <c>TextNavEnv</c>, FO appends the inventory only in <c>_step</c>
+/// (it runs TextWorld's <c>inventory</c> command after each action), not to the first observation. FO descriptions name the room ("You are in the kitchen."), PO ones do not. The first
 /// observation starts with the objective sentence. Phrasing is TextWorld-like but not byte-identical (the spec notes
 /// exact parity is impossible without TextWorld). The history is kept whole.</summary>
 public sealed class TextNavEnvironment : ITextEnvironment, IEpisodeOutcome
@@ -49,7 +50,7 @@ public sealed class TextNavEnvironment : ITextEnvironment, IEpisodeOutcome
         Steps = 0;
         _started = true;
         _done = false;
-        return TextHistory.Empty.AppendObservation(Observation(TextNavGame.Objective + "\n\n" + _game.DescribeRoom(FullyObserved)));
+        return TextHistory.Empty.AppendObservation(Observation(TextNavGame.Objective + "\n\n" + _game.DescribeRoom(FullyObserved), showInventory: false));
     }
 
     public StepResult Step(TextHistory history)
@@ -62,12 +63,12 @@ public sealed class TextNavEnvironment : ITextEnvironment, IEpisodeOutcome
         var feedback = _game.Execute(history.Items[^1].Text, out var wonNow);
         Steps++;
         _done = _game.Over || Steps >= MaxSteps;
-        return new StepResult(history.AppendObservation(Observation(feedback)), wonNow ? 1.0 : 0.0, _done);
+        return new StepResult(history.AppendObservation(Observation(feedback, showInventory: FullyObserved)), wonNow ? 1.0 : 0.0, _done);
     }
 
-    private string Observation(string feedback)
+    private string Observation(string feedback, bool showInventory)
     {
-        var body = FullyObserved ? feedback + "\n\n" + _game.DescribeInventory() : feedback;
+        var body = showInventory ? feedback + "\n\n" + _game.DescribeInventory() : feedback;
         if (_game.Over) return body + "\n";
         return body + "\n\nAdmissible commands: " + string.Join(", ", _game.AdmissibleCommands()) + "\n";
     }
