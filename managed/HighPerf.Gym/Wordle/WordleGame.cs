@@ -139,8 +139,8 @@ public sealed class WordleGame
 /// form (<see cref="WordleText.FormatAction"/>); feedback is five space-separated symbols ('g' here, 'y' elsewhere, 'b' absent from the cumulative
 /// knowledge) ending in "\n". Invalid guesses (not five letters a–z, or not in the vocabulary) get reward −1, consume a
 /// turn and an empty feedback line "\n". Reward −1 per guess, 0 for the solving guess; done when solved or after 6
-/// guesses. The history is kept whole (at most 13 items). Vocabulary: the wamerican-derived list by default (not the
-/// benchmark's 431-word list, which is not redistributed).</summary>
+/// guesses. The history is kept whole (at most 13 items). Vocabulary: by default 431 common words (as many as the
+/// benchmark's list, which is not redistributed; see Wordle/Data/README.md).</summary>
 public sealed class WordleEnvironment : ITextEnvironment, IEpisodeOutcome
 {
     private static readonly TextHistory StartHistory = TextHistory.Empty.AppendObservation(WordleText.Start);

@@ -3,7 +3,8 @@ using System.Collections.Frozen;
 namespace HighPerf.Gym.Wordle;
 
 /// <summary>A Wordle vocabulary: distinct five-letter lower-case ASCII words, pre-encoded for fast stepping.
-/// <see cref="Default"/> is the list derived from Debian's wamerican (Wordle/Data/README.md).</summary>
+/// <see cref="Default"/> is the benchmark-sized 431-word list of common words and <see cref="Large"/> the 4,667-word list,
+/// both derived from Debian's SCOWL word lists (Wordle/Data/README.md).</summary>
 public sealed class WordleVocabulary
 {
     public const int WordLength = 5;
@@ -52,10 +53,19 @@ public sealed class WordleVocabulary
         _bestOpening = new Lazy<int>(() => WordleSolver.BestGuess(this, WordleKnowledge.Empty), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private static readonly Lazy<WordleVocabulary> DefaultLazy = new(LoadDefault);
+    /// <summary>Size of <see cref="Default"/>: the benchmark's <c>wordle_official_400.txt</c> holds 431 words.</summary>
+    public const int BenchmarkSize = 431;
 
-    /// <summary>The 4,667-word list derived from wamerican (embedded resource).</summary>
+    private static readonly Lazy<WordleVocabulary> DefaultLazy = new(() => LoadEmbedded("HighPerf.Gym.Wordle.common-431.txt"));
+    private static readonly Lazy<WordleVocabulary> LargeLazy = new(() => LoadEmbedded("HighPerf.Gym.Wordle.wamerican-5.txt"));
+
+    /// <summary>The default vocabulary: 431 common words (as many as the benchmark's list), chosen from
+    /// <see cref="Large"/> by the rule in Wordle/Data/README.md (embedded resource <c>common-431.txt</c>).</summary>
     public static WordleVocabulary Default => DefaultLazy.Value;
+
+    /// <summary>The large vocabulary: every five-letter lower-case word of Debian <c>wamerican</c>, 4,667 words
+    /// (embedded resource <c>wamerican-5.txt</c>).</summary>
+    public static WordleVocabulary Large => LargeLazy.Value;
 
     public string[] Words { get; }
 
@@ -152,9 +162,8 @@ public sealed class WordleVocabulary
     /// <summary>Loads a vocabulary file, one word a line.</summary>
     public static WordleVocabulary Load(string path) => FromWords(File.ReadLines(path), path);
 
-    private static WordleVocabulary LoadDefault()
+    private static WordleVocabulary LoadEmbedded(string name)
     {
-        const string name = "HighPerf.Gym.Wordle.wamerican-5.txt";
         using var stream = typeof(WordleVocabulary).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"embedded resource {name} is missing from {typeof(WordleVocabulary).Assembly.GetName().Name}");
         using var reader = new StreamReader(stream);

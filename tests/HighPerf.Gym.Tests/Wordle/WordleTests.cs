@@ -5,15 +5,31 @@ namespace HighPerf.Gym.Tests.Wordle;
 
 public class WordleTests
 {
-    private static readonly WordleVocabulary Vocab = WordleVocabulary.Default;
+    // Tests that use the spec's example words (crane, slate, elect) run on the large list, which holds them.
+    private static readonly WordleVocabulary Vocab = WordleVocabulary.Large;
 
     [Fact]
-    public void Default_vocabulary_is_the_wamerican_derived_list()
+    public void Large_vocabulary_is_the_wamerican_derived_list()
     {
         Assert.Equal(4667, Vocab.Count);
         Assert.Equal("abaci", Vocab.Words[0]);
         Assert.All(new[] { "crane", "slate", "elect" }, w => Assert.True(Vocab.IndexOf(w) >= 0, w));
         Assert.Equal("c r a n e\n", Vocab.Formatted[Vocab.IndexOf("crane")]);
+        Assert.Equal("wordle-large", WordleTask.CreateLarge().Name);
+    }
+
+    [Fact]
+    public void Default_vocabulary_has_the_benchmarks_size_and_is_drawn_from_the_large_list()
+    {
+        var d = WordleVocabulary.Default;
+        Assert.Equal(WordleVocabulary.BenchmarkSize, d.Count);
+        Assert.Equal(431, d.Count);
+        Assert.All(d.Words, w => Assert.True(Vocab.IndexOf(w) >= 0, w));
+        Assert.Equal(d.Words.Order(StringComparer.Ordinal), d.Words);
+        Assert.All(new[] { "crane", "abide", "write" }, w => Assert.True(d.IndexOf(w) >= 0, w));
+        Assert.True(d.IndexOf("slate") < 0); // the rule is a hash sample, not a hand pick
+        var task = TaskRegistry.Get("wordle");
+        Assert.Equal(431, ((WordleEnvironment)task.CreateEnvironment()).Game.Vocabulary.Count);
     }
 
     [Fact]
@@ -54,7 +70,7 @@ public class WordleTests
     [Fact]
     public void Invalid_guess_costs_a_turn_with_empty_feedback_and_six_turns_end_the_game()
     {
-        var env = new WordleEnvironment();
+        var env = new WordleEnvironment(Vocab);
         var h = env.Reset(3);
         Assert.Equal("Wordle:\n", h.Render());
         for (var i = 0; i < 6; i++)
@@ -110,7 +126,7 @@ public class WordleTests
     {
         string Play(int seed)
         {
-            var env = new WordleEnvironment();
+            var env = new WordleEnvironment(Vocab);
             var h = env.Reset(seed);
             foreach (var w in new[] { "c r a n e\n", "s l a t e\n", "p o i n t\n" })
             {
@@ -128,7 +144,7 @@ public class WordleTests
     [Fact]
     public void History_reconstruction_matches_environment_state()
     {
-        var env = new WordleEnvironment();
+        var env = new WordleEnvironment(Vocab);
         var rng = new Random(5);
         for (var seed = 0; seed < 30; seed++)
         {
