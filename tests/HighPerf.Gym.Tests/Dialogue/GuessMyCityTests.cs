@@ -23,6 +23,24 @@ public class GuessMyCityTests
     }
 
     [Fact]
+    public void Cities_are_upstreams_in_rank_order()
+    {
+        // LMRL-Gym's guess_city/env/global_cities.txt: 100 cities by rank, with its spellings as the names and
+        // global_cities_dict.py's spellings (and modern names) as aliases.
+        var kb = CityKnowledgeBase.Default;
+        Assert.Equal(100, kb.Cities.Count);
+        Assert.Equal(new[] { "Seoul", "Sao Paulo", "Bombay", "Jakarta", "Karachi" }, kb.Cities.Take(5).Select(c => c.Name));
+        Assert.Equal("Caracas", kb.Cities[^1].Name);
+        foreach (var name in new[] { "Bandung", "Bogor", "Yokohama", "Giza", "Izmir", "Budapest", "Quezon City", "Guayaquil", "St Petersburg", "Kinshaha", "Havanna", "Haerbin", "Pyong Yang", "Bucuresti" })
+            Assert.Contains(kb.Cities, c => c.Name == name);
+        Assert.Same(C("Kinshasa"), C("Kinshaha"));
+        Assert.Same(C("Pyongyang"), C("Pyong Yang"));
+        Assert.Same(C("Bucharest"), C("Bucuresti"));
+        Assert.Same(C("Daegu"), C("Taega"));
+        Assert.DoesNotContain(kb.Cities, c => c.Name is "Lagos" or "Dubai" or "Barcelona");
+    }
+
+    [Fact]
     public void Schema_errors_name_the_entry()
     {
         var json = EmbeddedData.ReadText(CityKnowledgeBase.ResourceName);
@@ -49,6 +67,9 @@ public class GuessMyCityTests
     [InlineData("Chicago", "Does your city have a population of more than 20 million?", "No")]
     [InlineData("Tokyo", "Does your city have a population of more than 20 million?", "Yes")]
     [InlineData("Moscow", "Does it snow in winter?", "Yes")]
+    [InlineData("Pyong Yang", "Is your city in South Korea?", "No")]
+    [InlineData("Taega", "Is your city in North Korea?", "No")]
+    [InlineData("Taega", "Is your city in Korea?", "Yes")]
     [InlineData("Cairo", "What country are you from?", "I'd rather not say which country, but my city is in Africa.")]
     public void Answers_free_text_questions(string city, string question, string expectedPrefix) =>
         Assert.StartsWith(expectedPrefix, Oracle.Answer(C(city), question));
@@ -79,14 +100,14 @@ public class GuessMyCityTests
     public void Environment_applies_anti_leak_and_checks_guesses()
     {
         var env = new GuessMyCityEnvironment(new LeakyOracle());
-        var h = env.Reset(C("Lagos"));
+        var h = env.Reset(C("Giza"));
         Assert.Equal("Questions:\n", h.Render());
         var r = env.Step(h.AppendAction("Where do you live?\n"));
         Assert.Equal(CityAnswers.CannotAnswer + "\n", r.History.Last!.Value.Text);
         Assert.Equal((-1.0, false), (r.Reward, r.Done));
-        var g = env.Step(r.History.AppendAction("Is the city you are from lagos?\n"));
+        var g = env.Step(r.History.AppendAction("Is the city you are from giza?\n"));
         Assert.Equal((0.0, true), (g.Reward, g.Done));
-        Assert.Equal("I live in Lagos, obviously. Second line\n", g.History.Last!.Value.Text);
+        Assert.Equal("I live in Giza, obviously. Second line\n", g.History.Last!.Value.Text);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public partial class LlmBackendTests
         Assert.Equal("fake-oracle", body["model"]!.GetValue<string>());
         var messages = body["messages"]!.AsArray();
         Assert.Contains("secret object is \"Dog\"", messages[0]!["content"]!.ToString());
-        Assert.Contains("Answer the question about the object truthfully.\nobject: (Dog, Puppy)\nquestion: Is it an animal?\nanswer (yes or no): ", messages[1]!["content"]!.ToString());
+        Assert.Contains("Answer the question about the object truthfully.\nobject: (Dog)\nquestion: Is it an animal?\nanswer (yes or no): ", messages[1]!["content"]!.ToString());
 
         // The expert questioner, driven by the knowledge base, wins against the LLM-backed oracle too.
         var episode = DialogueTasks.RunEpisode(DialogueTasks.TwentyQuestions, new TwentyQuestionsEnvironment(new LlmTwentyQuestionsOracle(generator, Fast)),
@@ -174,7 +174,7 @@ public partial class LlmBackendTests
         var model = Path.Combine(dir, "tiny.gguf");
         var dog = TwentyQuestionsKnowledgeBase.Default.Find("Dog");
         HighPerf.Llama.TinyModelFactory.Create(model,
-            [LlmTwentyQuestionsOracle.Instructions(dog), "Answer the question about the object truthfully. object: (Dog, Puppy) question: Is it an animal? answer (yes or no): yes"],
+            [LlmTwentyQuestionsOracle.Instructions(dog), "Answer the question about the object truthfully. object: (Dog) question: Is it an animal? answer (yes or no): yes"],
             new HighPerf.Llama.TinyModelSpec { Seed = 5 });
         var port = FakeOpenAiServer.FreePort();
         using var process = Process.Start(new ProcessStartInfo(binary)

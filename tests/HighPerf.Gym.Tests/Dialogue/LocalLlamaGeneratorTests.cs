@@ -17,7 +17,7 @@ public sealed class TinyDialogueModel : IDisposable
         string[] corpus =
         [
             LlmTwentyQuestionsOracle.Instructions(dog),
-            "Answer the question about the object truthfully. object: (Dog, Puppy) question: Is it an animal? answer (yes or no): yes",
+            "Answer the question about the object truthfully. object: (Dog) question: Is it an animal? answer (yes or no): yes",
             "User: Assistant: Yes. No. yes no Is it a vehicle? Is it bigger than a breadbox?",
             "Is your city on the coast? My city is inland, but a river runs through it. The climate is mild.",
         ];

@@ -37,6 +37,7 @@ public sealed partial class ScriptedCityOracle(CityKnowledgeBase knowledgeBase) 
         ["Ivory Coast"] = ["ivory coast", "cote d'ivoire", "côte d'ivoire"],
         ["United Arab Emirates"] = ["united arab emirates", "uae", "emirates"],
         ["South Korea"] = ["south korea", "korea"],
+        ["North Korea"] = ["north korea", "dprk"],
     };
 
     public ScriptedCityOracle() : this(CityKnowledgeBase.Default)
@@ -227,6 +228,8 @@ public sealed partial class ScriptedCityOracle(CityKnowledgeBase knowledgeBase) 
     private static bool MentionsCountry(string text, string country)
     {
         var names = CountrySynonyms.TryGetValue(country, out var syn) ? syn : [country.ToLowerInvariant()];
+        // A bare "Korea" means South Korea, unless the question says "North Korea".
+        if (country == "South Korea" && Has(text, "north korea") && !Has(text, "south korea")) return false;
         return names.Any(n => Has(text, string.Join(' ', DialogueText.Words(n))));
     }
 
