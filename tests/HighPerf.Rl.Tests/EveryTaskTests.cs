@@ -46,6 +46,23 @@ public sealed class EveryTaskTests
             foreach (var f in new[] { "dataset.jsonl", "base.gguf", "bc.gguf", "filtered-bc.gguf", "mc.critic.gguf", "ilql.critic.gguf", "metrics.jsonl" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), $"{task}: {f} missing");
             Assert.Contains(progress, p => p.Phase == "ilql" && p.Done == 3);
+
+            // Online: one iteration of PPO and of online filtered BC from the BC policy just trained, through the same folder.
+            var online = OnlinePresets.Cpu(options with { Resume = true }) with
+            {
+                Ppo = new Algorithms.PpoOptions { Iterations = 1, EpisodesPerIteration = 3, RolloutBatch = 3, MinibatchSequences = 4, Epochs = 1, ValueEpochs = 1, MaxActionTokens = 8 },
+                OnlineBc = new Algorithms.OnlineFilteredBcOptions { Iterations = 1, EpisodesPerIteration = 3, RolloutBatch = 3, Epochs = 1, MaxActionTokens = 8 },
+            };
+            using (var exp = new OnlineExperiment(online))
+                foreach (var algo in OnlineAlgorithms.All)
+                {
+                    var r = exp.Run(algo);
+                    Assert.Single(r.Iterations);
+                    Assert.Equal(3, r.Iterations[0]["episodes"]);
+                    Assert.True(double.IsFinite(r.Iterations[0]["return_mean"]), $"{task}/{algo}: rollout return {r.Iterations[0]["return_mean"]}");
+                    Assert.Equal(3, r.Trained.Episodes);
+                    Assert.True(File.Exists(Path.Combine(dir, $"{algo.CliName()}.gguf")), $"{task}/{algo}: no policy checkpoint");
+                }
             Assert.Empty(Directory.EnumerateFiles(dir, "*.tmp*", SearchOption.AllDirectories)); // atomic writes left nothing behind
         }
         finally

@@ -76,6 +76,10 @@ public sealed record TaskDefinition
 
     public required FilteredBcRule FilteredBc { get; init; }
 
+    /// <summary>The enumerable actions a policy may re-rank instead of generating freely (Maze: the four moves; Text-Nav:
+    /// the admissible commands each observation lists), or null where actions are free text.</summary>
+    public ActionCandidates? ActionCandidates { get; init; }
+
     /// <summary>Success rule for environments that do not implement <see cref="IEpisodeOutcome"/>.</summary>
     public Func<TextTrajectory, bool>? Success { get; init; }
 

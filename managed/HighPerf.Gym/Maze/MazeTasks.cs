@@ -32,6 +32,7 @@ public static class MazeTasks
             Normalization = fo ? NormalizationConstants.MazeFullyObserved : NormalizationConstants.MazePartiallyObserved,
             NormalizationNote = fo ? null : "PO max −25.75 is the paper's constant; its derivation is undocumented (spec §2.1).",
             FilteredBc = FilteredBcRule.Success,
+            ActionCandidates = ActionCandidates.Fixed(["move up\n", "move down\n", "move left\n", "move right\n"]),
             EvalEpisodes = 25 * 32,
             DatasetEpisodes = 1240,
             PaperDatasetSize = 1240,

@@ -25,6 +25,8 @@ public static class TextNavTasks
         },
         Normalization = NormalizationConstants.TextNav,
         FilteredBc = FilteredBcRule.Success,
+        // The observation lists the admissible commands: a policy may re-rank them (the CPU presets do).
+        ActionCandidates = ActionCandidates.PerState(h => [.. TextNavEnvironment.LastAdmissible(h).Select(c => c + "\n")]),
         EvalEpisodes = 256,
         DatasetEpisodes = 2500,
         PaperDatasetSize = 2500,

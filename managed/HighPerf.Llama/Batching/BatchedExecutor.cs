@@ -24,7 +24,7 @@ public sealed record BatchedExecutorOptions
     public int Threads { get; init; } = Native.LlamaNativeLibrary.DefaultThreads;
     /// <summary>Backend of the <see cref="KvBatchPlanner"/> (Managed or NativeCpu); null = best available.</summary>
     public KernelBackend? PlannerBackend { get; init; }
-    /// <summary>Also keep each conversation's last hidden state after <see cref="BatchedExecutor.Infer"/>
+    /// <summary>Also keep each conversation's last hidden state after <see cref="BatchedExecutor.Infer(IReadOnlyList{Conversation}, CancellationToken)"/>
     /// (<see cref="Conversation.Hidden"/>: the features of value heads and critics). llama.cpp then outputs every token
     /// of a decode, so prompts cost a vocabulary projection per token: leave it off when only logits are needed.</summary>
     public bool Embeddings { get; init; }
@@ -286,6 +286,12 @@ public sealed class BatchedExecutor : IDisposable
     /// <see cref="BatchedExecutorOptions.Embeddings"/>, <see cref="Conversation.Hidden"/>. A conversation with nothing
     /// pending re-decodes its last token. Outputs are copies: valid until the conversation changes.</summary>
     public void Infer(IReadOnlyList<Conversation> conversations, CancellationToken cancellationToken = default)
+        => Infer(conversations, allRows: false, cancellationToken);
+
+    /// <summary><see cref="Infer(IReadOnlyList{Conversation}, CancellationToken)"/>, and with <paramref name="allRows"/>
+    /// also keeps the output of every token decoded now (<see cref="Conversation.RowLogits"/> /
+    /// <see cref="Conversation.RowHidden"/> by position): scoring candidate continuations, per-token features.</summary>
+    public void Infer(IReadOnlyList<Conversation> conversations, bool allRows, CancellationToken cancellationToken = default)
     {
         ValidateSet(conversations);
         foreach (var c in conversations)
@@ -293,10 +299,31 @@ public sealed class BatchedExecutor : IDisposable
             if (c.Tokens.Count == 0) throw new InvalidOperationException($"Conversation {c.Id} is empty: append a prompt first.");
             if (c.PendingCount == 0) Rollback(c, c.Tokens.Count - 1);
             c.HasOutput = false;
+            c.RowStart = c.CachedTokens;
+            c.RowCount = allRows ? c.PendingCount : 0;
+            if (allRows)
+            {
+                var vocab = Model.VocabSize;
+                if (c.RowLogitBuffer.Length < c.RowCount * vocab) c.RowLogitBuffer = new float[c.RowCount * vocab];
+                if (Options.Embeddings && c.RowHiddenBuffer.Length < c.RowCount * Model.EmbeddingSize) c.RowHiddenBuffer = new float[c.RowCount * Model.EmbeddingSize];
+            }
         }
-        RunSteps(conversations, null, null, cancellationToken, capture: true);
+        RunSteps(conversations, null, null, cancellationToken, capture: true, allRows: allRows);
         foreach (var c in conversations)
             if (!c.HasOutput) throw new InvalidOperationException($"Conversation {c.Id}: the planner produced no output row for its last token.");
+    }
+
+    private void CaptureRow(Conversation c, int position, int batchIndex)
+    {
+        int r = position - c.RowStart;
+        if ((uint)r >= (uint)c.RowCount) return;
+        var vocab = Model.VocabSize;
+        Context.GetLogits(batchIndex).CopyTo(c.RowLogitBuffer.AsSpan(r * vocab, vocab));
+        if (Options.Embeddings)
+        {
+            var e = Model.EmbeddingSize;
+            Context.GetEmbeddings(batchIndex).CopyTo(c.RowHiddenBuffer.AsSpan(r * e, e));
+        }
     }
 
     private void Capture(Conversation c, int batchIndex)
@@ -337,7 +364,7 @@ public sealed class BatchedExecutor : IDisposable
     }
 
     private void RunSteps(IReadOnlyList<Conversation> all, Dictionary<Conversation, TurnState>? states, GenerationOptions? gen,
-        CancellationToken ct, bool capture = false)
+        CancellationToken ct, bool capture = false, bool allRows = false)
     {
         var unfinished = new List<Conversation>(all);
         if (states is not null)
@@ -385,7 +412,7 @@ public sealed class BatchedExecutor : IDisposable
             Context.ApplyMemoryOps(_buffers.Ops.AsSpan(0, _buffers.OpCount));
             _batch.Clear();
             for (int k = 0; k < _buffers.TokenCount; k++)
-                _batch.Add(_buffers.Tokens[k], _buffers.Positions[k], _buffers.SequenceIds[k], _buffers.Logits[k] != 0);
+                _batch.Add(_buffers.Tokens[k], _buffers.Positions[k], _buffers.SequenceIds[k], allRows || _buffers.Logits[k] != 0);
             if (_batch.Count == 0) throw new InvalidOperationException("Planner scheduled nothing although tokens are pending.");
             try
             {
@@ -406,6 +433,9 @@ public sealed class BatchedExecutor : IDisposable
             }
             if (states is null)
             {
+                if (allRows)
+                    for (int k = 0; k < _buffers.TokenCount; k++)
+                        if (_slots[_buffers.SequenceIds[k]] is { } owner) CaptureRow(owner, _buffers.Positions[k], k);
                 if (capture)
                     for (int r = 0; r < _buffers.OutputCount; r++)
                     {
@@ -424,6 +454,7 @@ public sealed class BatchedExecutor : IDisposable
                 int tok = c.Sampler.Sample(Context, idx);
                 c.TokenList.Add(tok);
                 c.HasOutput = false;
+                c.RowCount = 0;
                 st.Generated.Add(tok);
                 bool eog = Model.Tokenizer.IsEndOfGeneration(tok);
                 if (eog && gen!.StopAtEndOfGeneration)
@@ -494,12 +525,35 @@ public sealed class Conversation : IDisposable
     internal float[] LogitBuffer = [];
     internal float[] HiddenBuffer = [];
     internal bool HasOutput;
+    internal float[] RowLogitBuffer = [];
+    internal float[] RowHiddenBuffer = [];
+    internal int RowStart;
+    internal int RowCount;
 
-    /// <summary>Logits of the last token after <see cref="BatchedExecutor.Infer"/> (a copy; valid until the conversation
+    /// <summary>Logits at <paramref name="position"/> after <see cref="BatchedExecutor.Infer(IReadOnlyList{Conversation}, bool, CancellationToken)"/>
+    /// with allRows (positions decoded in that call only).</summary>
+    public ReadOnlySpan<float> RowLogits(int position)
+    {
+        int r = position - RowStart;
+        if (!HasOutput || (uint)r >= (uint)RowCount) throw new ArgumentOutOfRangeException(nameof(position), position, $"conversation {Id}: rows [{RowStart}, {RowStart + RowCount}) were decoded by the last Infer(allRows: true)");
+        int v = Executor.Model.VocabSize;
+        return RowLogitBuffer.AsSpan(r * v, v);
+    }
+
+    /// <summary>Hidden state at <paramref name="position"/> (see <see cref="RowLogits"/>; needs Embeddings).</summary>
+    public ReadOnlySpan<float> RowHidden(int position)
+    {
+        if (!Executor.Options.Embeddings) throw new InvalidOperationException("The executor was created without Embeddings = true.");
+        _ = RowLogits(position);
+        int e = Executor.Model.EmbeddingSize;
+        return RowHiddenBuffer.AsSpan((position - RowStart) * e, e);
+    }
+
+    /// <summary>Logits of the last token after <see cref="BatchedExecutor.Infer(IReadOnlyList{Conversation}, CancellationToken)"/> (a copy; valid until the conversation
     /// changes).</summary>
     public ReadOnlySpan<float> Logits => HasOutput ? LogitBuffer : throw new InvalidOperationException($"Conversation {Id} has no output: call Infer after the last change.");
 
-    /// <summary>Hidden state of the last token after <see cref="BatchedExecutor.Infer"/> in an executor with
+    /// <summary>Hidden state of the last token after <see cref="BatchedExecutor.Infer(IReadOnlyList{Conversation}, CancellationToken)"/> in an executor with
     /// <see cref="BatchedExecutorOptions.Embeddings"/>.</summary>
     public ReadOnlySpan<float> Hidden => !Executor.Options.Embeddings
         ? throw new InvalidOperationException("The executor was created without Embeddings = true.")
@@ -540,7 +594,7 @@ public sealed class Conversation : IDisposable
         if (TokenList.Count + tokens.Length > Executor.ConversationCapacity)
             throw new InvalidOperationException($"Conversation {Id}: {TokenList.Count} + {tokens.Length} tokens exceed its context of {Executor.ConversationCapacity}.");
         foreach (var t in tokens) TokenList.Add(t);
-        if (tokens.Length > 0) HasOutput = false;
+        if (tokens.Length > 0) { HasOutput = false; RowCount = 0; }
     }
 
     /// <summary>Makes the history equal to <paramref name="tokens"/> with the least work: keeps the longest common
@@ -581,7 +635,7 @@ public sealed class Conversation : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (length < 0 || length > TokenList.Count) throw new ArgumentOutOfRangeException(nameof(length), length, $"must be in [0, {TokenList.Count}]");
         Executor.Rollback(this, length);
-        if (length < TokenList.Count) HasOutput = false;
+        if (length < TokenList.Count) { HasOutput = false; RowCount = 0; }
         TokenList.RemoveRange(length, TokenList.Count - length);
     }
 

@@ -1,18 +1,18 @@
 using HighPerf.Gym.Core;
 using HighPerf.Llama;
+using HighPerf.Llama.Batching;
 using HighPerf.Llama.Native;
 
 namespace HighPerf.Rl.Policies;
 
 /// <summary>A policy LM behind the HighPerf.Llama façade, seen the way the RL code needs it: item tokenization
 /// (no special tokens, items one at a time, spec §1.1), per-token hidden states (pooling NONE, the critics' features,
-/// DESIGN D4) and per-token logits. Several sequences are packed into one decode (one KV sequence each), and the
-/// KV cache is cleared between packs. Not thread-safe.</summary>
+/// DESIGN D4) and per-token logits, all through the batched executor (one conversation per sequence, packed by its
+/// planner). Not thread-safe.</summary>
 public sealed class PolicyModel : IDisposable
 {
     private readonly int _threads;
-    private LlamaContext? _embeddingContext;
-    private LlamaContext? _logitContext;
+    private BatchedExecutor? _executor;
     private const int PackSequences = 8;
     private const int PackTokens = 512;
 
@@ -31,39 +31,40 @@ public sealed class PolicyModel : IDisposable
 
     public TextTokenizer Tokenizer => text => Model.Tokenizer.Tokenize(text, addSpecial: false);
 
-    /// <summary>Drops the inference contexts (after the weights changed through training, or to free memory).</summary>
+    /// <summary>Drops the inference executor (after the weights changed through training, or to free memory).</summary>
     public void ResetContexts()
     {
-        _embeddingContext?.Dispose();
-        _embeddingContext = null;
-        _logitContext?.Dispose();
-        _logitContext = null;
+        _executor?.Dispose();
+        _executor = null;
     }
 
-    private LlamaContext Context(bool embeddings, int maxLength)
-    {
-        ref var slot = ref embeddings ? ref _embeddingContext : ref _logitContext;
-        var perSeq = SlotLength(maxLength);
-        if (slot is not null && slot.SequenceContextSize >= maxLength) return slot;
-        slot?.Dispose();
-        // A packed sequence must fit one batch whole.
-        slot = NewContext(PackSequences, perSeq, Math.Max(PackTokens, perSeq), embeddings);
-        return slot;
-    }
+    /// <summary>llama.cpp threads of this model's decodes.</summary>
+    public int Threads => _threads;
 
-    /// <summary>A context for incremental decoding of <paramref name="sequences"/> parallel sequences of up to
-    /// <paramref name="maxLength"/> tokens each, reading logits and hidden states of the same decode (llama.cpp keeps
-    /// logits in embedding contexts): <paramref name="slot"/> when it already holds that length, else a new one stored
-    /// in it (the old one disposed). The caller owns the slot.</summary>
-    public LlamaContext GenerationContext(ref LlamaContext? slot, int sequences, int maxLength)
+    /// <summary>An executor for forking from one root conversation (<paramref name="sequences"/> KV sequences of at least
+    /// <paramref name="maxLength"/> tokens, hidden states kept, F32 KV): <paramref name="slot"/> when it is large enough,
+    /// else a new one stored in it (the old one disposed). The caller owns the slot.</summary>
+    public (BatchedExecutor Executor, Conversation Root) ForkExecutor(ref (BatchedExecutor Executor, Conversation Root)? slot, int sequences, int maxLength)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        if (slot is not null && slot.SequenceCount >= sequences && slot.SequenceContextSize >= maxLength) return slot;
-        slot?.Dispose();
-        // Prompts may span several batches here (positions continue the KV cache); one token per sequence must fit.
-        return slot = NewContext(sequences, SlotLength(maxLength), Math.Max(PackTokens, sequences), embeddings: true);
+        if (slot is { } s && s.Executor.Options.MaxResidentConversations >= sequences && s.Executor.ConversationCapacity >= maxLength) return s;
+        slot?.Root.Dispose();
+        slot?.Executor.Dispose();
+        var ex = NewExecutor(sequences, maxLength);
+        slot = (ex, ex.CreateConversation());
+        return slot.Value;
     }
+
+    private BatchedExecutor NewExecutor(int sequences, int maxLength) => new(Model, new BatchedExecutorOptions
+    {
+        MaxResidentConversations = sequences,
+        ContextPerConversation = SlotLength(maxLength),
+        BatchSize = Math.Max(PackTokens, SlotLength(maxLength)),
+        Embeddings = true,
+        KvType = GgmlType.F32,
+        Threads = _threads,
+    });
 
     /// <summary>[BOS] + the tokens of <paramref name="history"/> (items tokenized one at a time, spec §1.1), with room
     /// for <paramref name="extraCapacity"/> more; throws when that is empty (no BOS and no history).</summary>
@@ -76,19 +77,6 @@ public sealed class PolicyModel : IDisposable
         if (tokens.Count == 0) throw new ArgumentException("empty prompt (no BOS, no history)", nameof(history));
         return tokens;
     }
-
-    private LlamaContext NewContext(int sequences, int perSequence, int batch, bool embeddings) => Model.CreateContext(new LlamaContextOptions
-    {
-        ContextSize = perSequence * sequences,
-        BatchSize = batch,
-        MicroBatchSize = batch,
-        SequenceCount = sequences,
-        Embeddings = embeddings,
-        Threads = _threads,
-        BatchThreads = _threads,
-        KeyType = GgmlType.F32,
-        ValueType = GgmlType.F32,
-    });
 
     /// <summary>The per-sequence slot (KV cells, trainer sequence length) for sequences of up to
     /// <paramref name="maxLength"/> tokens: the next power of two, at least 64, so contexts are reused across nearby lengths.</summary>
@@ -111,37 +99,39 @@ public sealed class PolicyModel : IDisposable
             maxLen = Math.Max(maxLen, tokens.Length);
         }
         var result = new float[checked(rows * width)];
-        var ctx = Context(embeddings, maxLen);
-        using var batch = new LlamaBatch(ctx.BatchSize);
-        var outRow = 0L;
-        var i = 0;
-        var pack = new List<(int Seq, int Start, int[] Positions)>(PackSequences);
-        while (i < sequences.Count)
+        // Every sequence is one conversation of the executor from position 0, PackSequences at a time; the planner packs
+        // their tokens into shared decodes and every row is kept (the same path as rollouts and re-ranking).
+        if (_executor is null || _executor.ConversationCapacity < maxLen)
         {
-            ctx.ClearMemory();
-            batch.Clear();
-            pack.Clear();
-            while (i < sequences.Count && pack.Count < PackSequences && batch.Count + sequences[i].Tokens.Length <= ctx.BatchSize)
-            {
-                var (tokens, positions) = sequences[i];
-                var start = batch.Count;
-                var wanted = new HashSet<int>(positions);
-                var span = tokens.Span;
-                for (var t = 0; t < span.Length; t++) batch.Add(span[t], t, pack.Count, wanted.Contains(t));
-                pack.Add((pack.Count, start, positions));
-                i++;
-            }
-            if (pack.Count == 0) throw new InvalidOperationException($"a sequence of {sequences[i].Tokens.Length} tokens does not fit the batch of {ctx.BatchSize}");
-            ctx.Decode(batch);
-            foreach (var (_, start, positions) in pack)
-                foreach (var p in positions)
-                {
-                    var src = embeddings ? ctx.GetEmbeddings(start + p) : ctx.GetLogits(start + p);
-                    src.CopyTo(result.AsSpan((int)(outRow * width), width));
-                    outRow++;
-                }
+            _executor?.Dispose();
+            _executor = NewExecutor(PackSequences, maxLen);
         }
-        ctx.ClearMemory();
+        var outRow = 0L;
+        for (var first = 0; first < sequences.Count; first += PackSequences)
+        {
+            var group = new List<Conversation>(PackSequences);
+            try
+            {
+                for (var i = first; i < Math.Min(sequences.Count, first + PackSequences); i++)
+                {
+                    var c = _executor.CreateConversation();
+                    group.Add(c);
+                    c.AppendTokens(sequences[i].Tokens.Span);
+                }
+                _executor.Infer(group, allRows: true);
+                for (var k = 0; k < group.Count; k++)
+                    foreach (var p in sequences[first + k].Positions)
+                    {
+                        var src = embeddings ? group[k].RowHidden(p) : group[k].RowLogits(p);
+                        src.CopyTo(result.AsSpan((int)(outRow * width), width));
+                        outRow++;
+                    }
+            }
+            finally
+            {
+                foreach (var c in group) c.Dispose();
+            }
+        }
         return result;
     }
 

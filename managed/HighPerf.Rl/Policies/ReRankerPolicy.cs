@@ -1,5 +1,6 @@
 using HighPerf.Gym.Core;
 using HighPerf.Llama;
+using HighPerf.Llama.Batching;
 using HighPerf.Rl.Algorithms;
 using HighPerf.Rl.Critics;
 
@@ -26,35 +27,6 @@ public sealed record ReRankScore(double Alpha, double Beta, bool UseValue, bool 
     public static ReRankScore BehaviorCloning { get; } = new(1, 0, false);
 }
 
-/// <summary>The action set a re-ranker chooses from: one fixed list (Maze's four moves) or a list read from each state
-/// (Text-Nav's "Admissible commands:" line, which the observation itself shows the agent).</summary>
-public sealed class ActionCandidates
-{
-    private readonly IReadOnlyList<string>? _fixed;
-    private readonly Func<TextHistory, IReadOnlyList<string>>? _perState;
-
-    private ActionCandidates(IReadOnlyList<string>? fixedSet, Func<TextHistory, IReadOnlyList<string>>? perState)
-        => (_fixed, _perState) = (fixedSet, perState);
-
-    /// <summary>The same actions in every state.</summary>
-    public static ActionCandidates Fixed(IReadOnlyList<string> actions)
-        => new(actions is { Count: > 0 } ? actions.ToArray() : throw new ArgumentException("no candidate actions", nameof(actions)), null);
-
-    /// <summary>Actions that depend on the state (each call must return at least one).</summary>
-    public static ActionCandidates PerState(Func<TextHistory, IReadOnlyList<string>> actions)
-        => new(null, actions ?? throw new ArgumentNullException(nameof(actions)));
-
-    public bool IsFixed => _fixed is not null;
-
-    /// <summary>The candidates in <paramref name="state"/>.</summary>
-    public IReadOnlyList<string> For(TextHistory state)
-    {
-        if (_fixed is not null) return _fixed;
-        var list = _perState!(state);
-        return list is { Count: > 0 } ? list : throw new InvalidOperationException($"no candidate actions in the state after {state.Count} items");
-    }
-}
-
 /// <summary>Re-ranking over an enumerable action set (spec §4.3/§4.4; Maze's four moves, Text-Nav's admissible
 /// commands): every candidate is scored with the policy LM's log-probabilities and, optionally, a token-level critic;
 /// the action is sampled ∝ exp(score) (temperature 1, as the paper's evaluation samples) or taken greedily. Scores
@@ -74,7 +46,7 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
     private readonly TokenCritic? _critic;
     private readonly ActionCandidates _candidates;
     private readonly Dictionary<string, (IReadOnlyList<string> Actions, CandidateStats[] Stats)> _cache = new(StringComparer.Ordinal);
-    private LlamaContext? _forkContext;
+    private (BatchedExecutor Executor, Conversation Root)? _forkExecutor;
 
     public ReRankerPolicy(PolicyModel policy, IReadOnlyList<string> candidates, ReRankScore score, TokenCritic? critic = null, bool greedy = false)
         : this(policy, ActionCandidates.Fixed(candidates), score, critic, greedy) { }
@@ -160,9 +132,10 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
         for (var p = 0; p < prompts.Count; p++) _cache[Key(prompts[p])] = (actions, stats[(p * actions.Count)..((p + 1) * actions.Count)]);
     }
 
-    /// <summary>Per-state candidates: the prompt is decoded once into KV sequence 0; each candidate forks it (a whole
-    /// sequence copy, no recomputation) and decodes its tokens but the last. The state before a candidate's first token
-    /// is the prompt's last position, shared by all; the state before token j ≥ 1 is the fork's output j − 1.</summary>
+    /// <summary>Per-state candidates, on the executor: the prompt is synced into one root conversation (its common
+    /// prefix with the previous prompt stays in KV) and inferred once; each candidate forks it (no recomputation) and
+    /// infers its tokens but the last, all forks in one batch, every row kept. The state before a candidate's first token
+    /// is the prompt's last position, shared by all; the state before token j ≥ 1 is the fork's row at prompt + j − 1.</summary>
     private (IReadOnlyList<string>, CandidateStats[]) ScoreForked(TextHistory prompt, IReadOnlyList<string> actions)
     {
         var tokens = _policy.PromptTokens(prompt);
@@ -173,22 +146,9 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
             if (candidateTokens[c].Length == 0) throw new ArgumentException($"candidate {c} ({actions[c]}) has no tokens", nameof(actions));
         }
         var promptLength = tokens.Count;
-        var ctx = _policy.GenerationContext(ref _forkContext, ForkSequences, promptLength + candidateTokens.Max(t => t.Length));
-        ctx.ClearMemory();
-        using var batch = new LlamaBatch(ctx.BatchSize);
-
-        // The prompt, in batch-sized chunks; keep the last position's logits and hidden state.
-        var lastIndex = 0;
-        for (var start = 0; start < promptLength; start += ctx.BatchSize)
-        {
-            batch.Clear();
-            for (var t = start; t < Math.Min(promptLength, start + ctx.BatchSize); t++)
-            {
-                var index = batch.Add(tokens[t], t, 0, output: t == promptLength - 1);
-                if (t == promptLength - 1) lastIndex = index;
-            }
-            ctx.Decode(batch);
-        }
+        var (ex, root) = _policy.ForkExecutor(ref _forkExecutor, ForkSequences, promptLength + candidateTokens.Max(t => t.Length));
+        root.SyncTo(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tokens));
+        ex.Infer([root]);
         var vocab = _policy.VocabSize;
         var hiddenWidth = _policy.EmbeddingSize;
         var rows = candidateTokens.Sum(t => t.Length);
@@ -196,46 +156,40 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
         var hidden = new float[rows * hiddenWidth];
         var rowStart = new int[actions.Count];
         for (int c = 0, r = 0; c < actions.Count; r += candidateTokens[c].Length, c++) rowStart[c] = r;
-        var promptLogits = ctx.GetLogits(lastIndex).ToArray();
-        var promptHidden = ctx.GetEmbeddings(lastIndex).ToArray();
         foreach (var r in rowStart)
         {
-            promptLogits.CopyTo(logits.AsSpan(r * vocab, vocab));
-            promptHidden.CopyTo(hidden.AsSpan(r * hiddenWidth, hiddenWidth));
+            root.Logits.CopyTo(logits.AsSpan(r * vocab, vocab));
+            root.Hidden.CopyTo(hidden.AsSpan(r * hiddenWidth, hiddenWidth));
         }
 
-        // The forks, ForkSequences − 1 candidates at a time.
-        var outputs = new List<(int Row, int Index)>();
-        for (var first = 0; first < actions.Count; first += ctx.SequenceCount - 1)
+        // The forks, ForkSequences − 1 candidates at a time (the root keeps its sequence).
+        for (var first = 0; first < actions.Count; first += ForkSequences - 1)
         {
-            var last = Math.Min(actions.Count, first + ctx.SequenceCount - 1);
-            batch.Clear();
-            outputs.Clear();
-            for (var c = first; c < last; c++)
+            var last = Math.Min(actions.Count, first + ForkSequences - 1);
+            var forks = new List<(int Candidate, Conversation Fork)>();
+            try
             {
-                var seq = 1 + c - first;
-                ctx.CopySequence(0, seq);
-                for (var j = 0; j + 1 < candidateTokens[c].Length; j++)
+                for (var c = first; c < last; c++)
                 {
-                    if (batch.Count == batch.Capacity) Flush();
-                    outputs.Add((rowStart[c] + j + 1, batch.Add(candidateTokens[c][j], promptLength + j, seq, true)));
+                    if (candidateTokens[c].Length < 2) continue;
+                    var fork = root.Fork();
+                    forks.Add((c, fork));
+                    fork.AppendTokens(candidateTokens[c].AsSpan(0, candidateTokens[c].Length - 1));
                 }
+                if (forks.Count == 0) continue;
+                ex.Infer([.. forks.Select(f => f.Fork)], allRows: true);
+                foreach (var (c, fork) in forks)
+                    for (var j = 0; j + 1 < candidateTokens[c].Length; j++)
+                    {
+                        var row = rowStart[c] + j + 1;
+                        fork.RowLogits(promptLength + j).CopyTo(logits.AsSpan(row * vocab, vocab));
+                        fork.RowHidden(promptLength + j).CopyTo(hidden.AsSpan(row * hiddenWidth, hiddenWidth));
+                    }
             }
-            Flush();
-        }
-        ctx.ClearMemory();
-
-        void Flush()
-        {
-            if (batch.Count == 0) return;
-            ctx.Decode(batch);
-            foreach (var (row, index) in outputs)
+            finally
             {
-                ctx.GetLogits(index).CopyTo(logits.AsSpan(row * vocab, vocab));
-                ctx.GetEmbeddings(index).CopyTo(hidden.AsSpan(row * hiddenWidth, hiddenWidth));
+                foreach (var (_, fork) in forks) fork.Dispose();
             }
-            batch.Clear();
-            outputs.Clear();
         }
 
         var labels = new int[rows];
@@ -287,7 +241,8 @@ public sealed class ReRankerPolicy : IBatchTextPolicy, IDisposable
 
     public void Dispose()
     {
-        _forkContext?.Dispose();
-        _forkContext = null;
+        _forkExecutor?.Root.Dispose();
+        _forkExecutor?.Executor.Dispose();
+        _forkExecutor = null;
     }
 }

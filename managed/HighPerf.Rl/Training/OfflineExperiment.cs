@@ -158,15 +158,13 @@ public sealed class OfflineExperiment : IDisposable
 
     private string PathOf(string name) => Path.Combine(Options.OutputDirectory, name);
 
-    /// <summary>The action set policies re-rank on <paramref name="task"/>, or null where they decode freely: Maze's
-    /// four moves; Text-Nav's admissible commands (read from the last observation) unless <paramref name="reRankAdmissible"/> is false.</summary>
+    /// <summary>The action set policies re-rank on <paramref name="task"/> (the registry's
+    /// <see cref="TaskDefinition.ActionCandidates"/>: Maze's four moves, Text-Nav's admissible commands), or null where
+    /// they decode freely; per-state sets only when <paramref name="reRankAdmissible"/>.</summary>
     public static ActionCandidates? CandidateActions(TaskDefinition task, bool reRankAdmissible = true)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (task.Name.StartsWith("maze", StringComparison.Ordinal)) return ActionCandidates.Fixed(["move up\n", "move down\n", "move left\n", "move right\n"]);
-        if (reRankAdmissible && task.Name.StartsWith("textnav", StringComparison.Ordinal))
-            return ActionCandidates.PerState(h => [.. TextNavEnvironment.LastAdmissible(h).Select(c => c + "\n")]);
-        return null;
+        return task.ActionCandidates is { } c && (c.IsFixed || reRankAdmissible) ? c : null;
     }
 
     private float Beta => Options.Beta ?? 16f;
