@@ -41,6 +41,18 @@ public static class ResultsCommand
             var o = parse.InvocationConfiguration.Output;
             var rows = new List<(string Task, OfflineAlgorithm Algo, List<AlgorithmResult> Runs)>();
             var clock = Stopwatch.StartNew();
+            // One seed's folder and options: the task's CPU preset, then the command line. Resume: a seed whose
+            // checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
+            (string Dir, ExperimentOptions Options) SeedOptions(string task, int seed)
+            {
+                var dir = Path.Combine(root, $"{task}-s{seed}");
+                var opts = ExperimentPresets.Cpu(task, dir, seed) with { Resume = true };
+                if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
+                if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
+                if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
+                if (parse.GetResult(threads) is not null) opts = opts with { Threads = parse.GetValue(threads) };
+                return (dir, opts);
+            }
             if (parse.GetValue(online))
             {
                 var onlineRows = new List<(string Task, string Label, double? Paper, List<(EvaluationReport Eval, double TrainSeconds)> Runs)>();
@@ -51,12 +63,7 @@ public static class ResultsCommand
                     var perAlgo = OnlineAlgorithms.All.ToDictionary(a => a, _ => new List<(EvaluationReport, double)>());
                     for (var seed = 1; seed <= seedCount; seed++)
                     {
-                        var dir = Path.Combine(root, $"{task}-s{seed}");
-                        var opts = ExperimentPresets.Cpu(task, dir, seed) with { Resume = true };
-                        if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
-                        if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
-                        if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
-                        if (parse.GetResult(threads) is not null) opts = opts with { Threads = parse.GetValue(threads) };
+                        var (dir, opts) = SeedOptions(task, seed);
                         o.WriteLine($"== {task} seed {seed} (online) → {dir}");
                         RlCommandSupport.WithProgress(parse, progress =>
                         {
@@ -88,13 +95,7 @@ public static class ResultsCommand
                 var perAlgo = OfflineAlgorithms.All.ToDictionary(a => a, _ => new List<AlgorithmResult>());
                 for (var seed = 1; seed <= seedCount; seed++)
                 {
-                    var dir = Path.Combine(root, $"{task}-s{seed}");
-                    // Resume: a seed whose checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
-                    var opts = ExperimentPresets.Cpu(task, dir, seed) with { Resume = true };
-                    if (parse.GetValue(quick)) opts = opts with { EvalEpisodes = Math.Min(opts.EvalEpisodes ?? 200, 32) };
-                    if (parse.GetResult(evalEpisodes) is not null) opts = opts with { EvalEpisodes = parse.GetValue(evalEpisodes) };
-                    if (parse.GetResult(datasetEpisodes) is not null) opts = opts with { DatasetEpisodes = parse.GetValue(datasetEpisodes) };
-                    if (parse.GetResult(threads) is not null) opts = opts with { Threads = parse.GetValue(threads) };
+                    var (dir, opts) = SeedOptions(task, seed);
                     o.WriteLine($"== {task} seed {seed} → {dir}");
                     var results = RlCommandSupport.WithProgress(parse, progress =>
                     {
@@ -118,6 +119,13 @@ public static class ResultsCommand
         return command;
     }
 
+    /// <summary>Mean and standard error (sample std / √n; NaN for one value) over seeds.</summary>
+    private static (double Mean, double StdError) MeanStdError(double[] scores)
+    {
+        var mean = scores.Average();
+        return (mean, scores.Length > 1 ? Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / (scores.Length - 1) / scores.Length) : double.NaN);
+    }
+
     /// <summary>The online table: per task, the starting BC policy and each online algorithm under the same sampling
     /// evaluation, mean ± SE over seeds, beside Table 2.</summary>
     public static string OnlineTable(IReadOnlyList<(string Task, string Label, double? Paper, List<(EvaluationReport Eval, double TrainSeconds)> Runs)> rows, int seeds, bool quick, double seconds)
@@ -129,8 +137,7 @@ public static class ResultsCommand
         foreach (var (task, label, paper, runs) in rows)
         {
             var scores = runs.Select(r => r.Eval.NormalizedScore ?? r.Eval.ReturnMean).ToArray();
-            var mean = scores.Average();
-            var se = scores.Length > 1 ? Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / (scores.Length - 1) / scores.Length) : double.NaN;
+            var (mean, se) = MeanStdError(scores);
             sb.AppendLine(inv, $"| {task} | {label} | {mean:F1} ± {se:F1} | {(paper is { } p ? p.ToString("F1", inv) : "–")} | {runs.Average(r => r.Eval.SuccessRate):P0} | {string.Join(" / ", scores.Select(x => x.ToString("F1", inv)))} | {runs.Average(r => r.TrainSeconds):F0} |");
         }
         sb.AppendLine().AppendLine(inv, $"Sizes: {(quick ? "the online CPU presets with at most 32 evaluation episodes (--quick)" : "the online CPU presets (OnlinePresets)")}; total wall time {seconds / 60:F1} min on this machine ({Environment.ProcessorCount} cores).");
@@ -148,8 +155,7 @@ public static class ResultsCommand
         foreach (var (task, algo, runs) in rows)
         {
             var scores = runs.Select(r => r.Evaluation.NormalizedScore ?? r.Evaluation.ReturnMean).ToArray();
-            var mean = scores.Average();
-            var se = scores.Length > 1 ? Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / (scores.Length - 1) / scores.Length) : double.NaN;
+            var (mean, se) = MeanStdError(scores);
             var paper = PaperScores.Get(task, algo);
             sb.AppendLine(inv, $"| {task} | {algo.PaperLabel()} | {mean:F1} ± {se:F1} | {(paper is { } p ? p.ToString("F1", inv) : "–")} | {runs.Average(r => r.Evaluation.SuccessRate):P0} | {runs.Average(r => r.TrainSeconds):F0} | {runs.Average(r => r.EvalSeconds):F0} |");
         }
