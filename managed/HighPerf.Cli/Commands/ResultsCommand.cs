@@ -25,10 +25,11 @@ public static class ResultsCommand
         var evalEpisodes = RlCommandSupport.PositiveIntOption("--eval-episodes", "Evaluation episodes (default: the paper's protocol, or the reduced size).");
         var threads = RlCommandSupport.PositiveIntOption("--threads", "CPU threads of llama.cpp and the critics (default: min(cores, 4)); 1 when the machine is shared (spin barriers of oversubscribed threads stall).");
         var datasetEpisodes = RlCommandSupport.PositiveIntOption("--dataset-episodes", "Dataset size (default: the task's, or the reduced size).");
+        var curvesOnly = new Option<bool>("--curves-only") { Description = "With --online: only redraw <out>-<task>-curves.png from the seeds' metrics in --work." };
         var online = new Option<bool>("--online") { Description = "Online algorithms instead: the BC policy (sampled), PPO and online filtered BC, each evaluated with token-by-token sampling." };
         var command = new Command("results", "Normalized scores per task × {BC, %BC, MC, ILQL} (or, with --online, {BC sampled, PPO, online %BC}), mean ± SE over seeds, beside the paper's Table 2.")
         {
-            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes, threads, online,
+            tasks, seeds, output, work, quick, evalEpisodes, datasetEpisodes, threads, online, curvesOnly,
         };
         command.SetAction(parse =>
         {
@@ -56,7 +57,17 @@ public static class ResultsCommand
             if (parse.GetValue(online))
             {
                 var onlineRows = new List<(string Task, string Label, double? Paper, List<(EvaluationReport Eval, double TrainSeconds)> Runs)>();
-                var curves = new List<string>();
+                string CurvesPath(string task) => Path.Combine(Path.GetDirectoryName(outPath)!, $"{Path.GetFileNameWithoutExtension(outPath)}-{task}-curves.png");
+                IReadOnlyList<(string, string)> SeedDirs(string task) => [.. Enumerable.Range(1, seedCount).Select(s => ($"seed {s}", SeedOptions(task, s).Dir))];
+                if (parse.GetValue(curvesOnly))
+                {
+                    foreach (var task in names)
+                    {
+                        OnlineExperiment.WriteSeedCurves(CurvesPath(task), task, SeedDirs(task));
+                        o.WriteLine($"written: {CurvesPath(task)}");
+                    }
+                    return 0;
+                }
                 foreach (var task in names)
                 {
                     var start = new List<(EvaluationReport, double)>();
@@ -78,8 +89,8 @@ public static class ResultsCommand
                             }
                             return 0;
                         });
-                        curves.Add(Path.Combine(dir, "ppo_curve.png"));
                     }
+                    OnlineExperiment.WriteSeedCurves(CurvesPath(task), task, SeedDirs(task));
                     onlineRows.Add((task, "BC (sampled)", PaperScores.Get(task, OfflineAlgorithm.Bc), start));
                     foreach (var a in OnlineAlgorithms.All) onlineRows.Add((task, a.PaperLabel(), PaperScores.Get(task, a), perAlgo[a]));
                 }

@@ -229,4 +229,26 @@ public sealed class OnlineExperiment : IDisposable
     }
 
     public void Dispose() => _offline.Dispose();
+
+    /// <summary>Writes one PNG with a panel per online algorithm: rollout mean return against environment episodes,
+    /// one line per seed folder (read from each folder's metrics.jsonl; folders without online records are skipped).</summary>
+    public static void WriteSeedCurves(string pngPath, string task, IReadOnlyList<(string Label, string Directory)> seeds)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var panels = new List<(string, string, IReadOnlyList<ChartSeries>)>();
+        foreach (var a in OnlineAlgorithms.All)
+        {
+            var series = new List<ChartSeries>();
+            foreach (var (label, dir) in seeds)
+            {
+                if (!File.Exists(Path.Combine(dir, "metrics.jsonl"))) continue;
+                using var log = new MetricsLog(dir);
+                List<(double, double)> points = [.. log.Records.Where(r => r.Phase == a.CliName() && r.Values.ContainsKey("episodes_total"))
+                    .Select(r => (r.Values["episodes_total"], r.Values["return_mean"]))];
+                if (points.Count > 0) series.Add(new ChartSeries(label, points));
+            }
+            if (series.Count > 0) panels.Add(($"{task} {a.PaperLabel()}: rollout mean return", "environment episodes", series));
+        }
+        if (panels.Count > 0) AtomicFile.WriteAllBytes(pngPath, LineChart.Render(panels));
+    }
 }
