@@ -369,4 +369,52 @@ public sealed class BatchingTests(TinyModelFixture fx)
         Assert.Throws<InvalidOperationException>(() => c.AppendTokens(new int[300]));
         Assert.Throws<InvalidOperationException>(() => ex.Generate([c]));
     }
+
+    /// <summary>The per-token steps: Infer's last-token logits, every row of Infer(allRows), a SyncTo that keeps the
+    /// common prefix, and Rewind all equal recomputation from scratch (F32 KV, several conversations batched).</summary>
+    [Fact]
+    public void PerTokenStepsEqualRecomputation()
+    {
+        // The reference: one sequence decoded from scratch with the same cell type (F32, no flash attention).
+        float[] Single32(int[] tokens)
+        {
+            using var ctx = M.CreateContext(new LlamaContextOptions { ContextSize = 512, KeyType = Native.GgmlType.F32, ValueType = Native.GgmlType.F32, FlashAttention = false });
+            using var batch = new LlamaBatch(512);
+            var last = batch.AddSequence(tokens, 0, 0);
+            ctx.Decode(batch);
+            return ctx.GetLogits(last).ToArray();
+        }
+
+        using var ex = new BatchedExecutor(M, new BatchedExecutorOptions { MaxResidentConversations = 3, ContextPerConversation = 256, Embeddings = true, KvType = Native.GgmlType.F32 });
+        var a = T("You are in a maze. There is a wall to the north");
+        var b = T("Guess my city: is it in Europe?");
+        var ca = ex.CreateConversation();
+        var cb = ex.CreateConversation();
+        Assert.Equal(0, ca.SyncTo(a));
+        cb.AppendTokens(b);
+        ex.Infer([ca, cb]);
+        Assert.True(Util.MaxAbsDiff(ca.Logits, Single32(a)) <= 1e-4f);
+        Assert.True(Util.MaxAbsDiff(cb.Logits, Single32(b)) <= 1e-4f);
+        Assert.Equal(M.EmbeddingSize, ca.Hidden.Length);
+
+        // A new prompt sharing a prefix keeps it (and its KV cells); the rest is decoded, every row kept.
+        var a2 = T("You are in a maze. There is a door to the east");
+        var kept = ca.SyncTo(a2);
+        Assert.True(kept > 3 && kept < a2.Length, $"kept {kept} of {a2.Length}");
+        Assert.Equal(kept, ca.CachedTokens);
+        ex.Infer([ca], allRows: true);
+        for (var p = kept; p < a2.Length; p++)
+            Assert.True(Util.MaxAbsDiff(ca.RowLogits(p), Single32(a2[..(p + 1)])) <= 1e-4f, $"row {p}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => ca.RowLogits(kept - 1));
+
+        // Sample-append-infer, then rewind: the logits return to the state before.
+        var before = ca.Logits.ToArray();
+        ca.AppendTokens([Util.ArgMax(before)]);
+        Assert.Throws<InvalidOperationException>(() => ca.Logits.ToArray()); // stale until the next Infer
+        ex.Infer([ca]);
+        ca.Rewind(1);
+        ex.Infer([ca]);
+        Assert.True(Util.MaxAbsDiff(ca.Logits, before) <= 1e-5f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ca.Rewind(ca.Tokens.Count + 1));
+    }
 }
