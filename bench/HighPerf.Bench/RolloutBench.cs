@@ -36,11 +36,13 @@ public static class RolloutBench
 
     private sealed record Measure(double Seconds, long ActionTokens, long DecodedTokens, int Episodes, int Turns, long PromptTokens);
 
-    private static Measure Roll(LlamaModel model, string task, int batch, bool naive, int episodes, int turns, int actionTokens)
+    private static Measure Roll(LlamaModel model, string task, int batch, bool naive, int episodes, int turns, int actionTokens,
+        bool kvF32 = true, bool unified = false)
     {
         using var policy = new SamplingPolicy(model, new SamplingPolicyOptions
         {
             MaxResidentConversations = naive ? 1 : batch, ReEncodeEachTurn = naive, MaxActionTokens = actionTokens, ContextPerConversation = 2048,
+            KvF32 = kvF32, UnifiedKv = unified,
         });
         var def = TaskRegistry.Get(task);
         var options = def.RunOptions(seed: 5, batchSize: naive ? 1 : batch) with { MaxActions = turns };
@@ -55,6 +57,7 @@ public static class RolloutBench
     {
         string? Arg(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         var quick = args.Contains("--quick");
+        if (args.Contains("--variants")) return Variants(Arg("--task") ?? "textnav-fo", Arg("--size") ?? "tiny");
         var tool = Arg("--tool") ?? LlamaComparisonTool();
         LlamaNativeLibrary.EnsureInitialized();
         var sb = new StringBuilder();
@@ -100,6 +103,22 @@ public static class RolloutBench
         var outPath = Arg("--out");
         if (outPath is not null) { File.WriteAllText(outPath + ".tmp", report); File.Move(outPath + ".tmp", outPath, overwrite: true); }
         Console.WriteLine(report);
+        return 0;
+    }
+
+    /// <summary>Batched rollouts of one task and model under each KV setting (cell type × unified or per-sequence).</summary>
+    private static int Variants(string task, string size)
+    {
+        LlamaNativeLibrary.EnsureInitialized();
+        using var model = LlamaModel.Load(Model(task, size));
+        Roll(model, task, 16, naive: false, episodes: 2, turns: 2, actionTokens: 8);
+        Console.WriteLine($"| {task} {size} | F32 cells | unified | action tok/s |");
+        foreach (var f32 in new[] { true, false })
+            foreach (var unified in new[] { true, false })
+            {
+                var m = Roll(model, task, 16, naive: false, episodes: 32, turns: 8, actionTokens: 8, f32, unified);
+                Console.WriteLine(Inv($"| | {f32} | {unified} | {m.ActionTokens / m.Seconds:F0} |"));
+            }
         return 0;
     }
 

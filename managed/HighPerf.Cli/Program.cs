@@ -25,7 +25,8 @@ public static class Program
         }
         catch (Exception e) when (IsInputError(e))
         {
-            configuration.Error.WriteLine($"error: {e.Message}");
+            // One line: ArgumentException appends "(Parameter 'x')" and "Actual value was …" on lines of their own.
+            configuration.Error.WriteLine($"error: {string.Join(' ', e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
             return 1;
         }
     }

@@ -52,3 +52,46 @@ public sealed class InputErrorTests
         }
     }
 }
+
+/// <summary>Online-training options are checked before any work: one error line naming the option, no trace.</summary>
+[Collection("cli")]
+public sealed class OnlineOptionErrorTests
+{
+    private static (int Code, string Err) Train(params string[] extra)
+    {
+        var error = new StringWriter();
+        var dir = Path.Combine(Path.GetTempPath(), $"highperf-online-opts-{Guid.NewGuid():N}");
+        var code = Program.Run(["train", "--task", "maze-fo", "--out", dir, .. extra],
+            new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        Assert.False(File.Exists(Path.Combine(dir, "dataset.jsonl"))); // rejected before any work
+        return (code, error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--lambda", "1.5", "Lambda")]
+    [InlineData("--clip", "1", "ClipEpsilon")]
+    [InlineData("--gamma", "-0.1", "Gamma")]
+    [InlineData("--lr", "NaN", "LearningRate")]
+    public void Out_of_range_ppo_option_gives_one_error_line(string option, string value, string name)
+    {
+        var (code, err) = Train("--algo", "ppo", option, value);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Contains(name, err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Negative_sizes_and_unknown_algorithms_are_usage_errors()
+    {
+        var (code, err) = Train("--algo", "ppo", "--rollouts", "-3");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--rollouts must be a positive integer", err);
+        (code, err) = Train("--algo", "reinforce");
+        Assert.NotEqual(0, code);
+        Assert.Contains("reinforce", err);
+        (code, err) = Train("--algo", "online-bc", "--keep-fraction", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("KeepFraction", err);
+    }
+}
