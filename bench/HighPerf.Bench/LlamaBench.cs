@@ -250,7 +250,10 @@ public static class LlamaComparison
     }
 
     /// <summary>Runs llama-batched-bench and returns S_TG (generated tokens/s) of its single row.</summary>
-    public static double RunTool(string tool, string model, int pp, int tg, int b)
+    public static double RunTool(string tool, string model, int pp, int tg, int b) => RunToolColumn(tool, model, pp, tg, b, "S_TG t/s");
+
+    /// <summary>Runs llama-batched-bench and returns one column of its single row ("S_TG t/s", "S t/s", ...).</summary>
+    public static double RunToolColumn(string tool, string model, int pp, int tg, int b, string column)
     {
         int ctx = Math.Max(2048, (pp + tg + 256) * b);
         var psi = new ProcessStartInfo(tool)
@@ -270,20 +273,23 @@ public static class LlamaComparison
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         var all = output + errTask.Result;
-        return ParseSTg(all) ?? throw new InvalidOperationException($"could not parse llama-batched-bench output:\n{all[^Math.Min(all.Length, 2000)..]}");
+        return ParseColumn(all, column) ?? throw new InvalidOperationException($"llama-batched-bench printed no result row (PP {pp}, TG {tg}, B {b})");
     }
 
     /// <summary>Parses the S_TG t/s column of the first data row of llama-batched-bench's table.</summary>
-    public static double? ParseSTg(string output)
+    public static double? ParseSTg(string output) => ParseColumn(output, "S_TG t/s");
+
+    /// <summary>Parses one column of the first data row of llama-batched-bench's table.</summary>
+    public static double? ParseColumn(string output, string column)
     {
         string[]? header = null;
         foreach (var line in output.Split('\n'))
         {
             if (!line.TrimStart().StartsWith('|')) continue;
             var cells = line.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray();
-            if (header is null) { if (cells.Contains("S_TG t/s")) header = cells; continue; }
+            if (header is null) { if (cells.Contains(column)) header = cells; continue; }
             if (cells.All(c => Regex.IsMatch(c, "^-+$"))) continue;
-            int i = Array.IndexOf(header, "S_TG t/s");
+            int i = Array.IndexOf(header, column);
             if (i < cells.Length && double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) return v;
         }
         return null;

@@ -68,8 +68,8 @@ public static class RolloutBench
         var episodes = quick ? 16 : 32;
         sb.AppendLine(Inv($"## Rollout throughput: {episodes} episodes × {turns} turns, B = {batch} episodes in lockstep, {actionTokens}-token actions (random weights: no early newline), temperature 1"));
         sb.AppendLine();
-        sb.AppendLine("| task | model | batched: action tok/s | episodes/s | naive: action tok/s | batched / naive | llama-batched-bench S_TG (PP, TG, B) | batched / S_TG |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| task | model | batched: action tok/s | episodes/s | naive: action tok/s | batched / naive | llama-batched-bench S_TG (PP, TG, B) | batched / S_TG | batched: all decoded tok/s | llama-batched-bench S (PP + TG) | decoded / S |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var task in new[] { "maze-fo", "textnav-fo", "twenty-questions" })
             foreach (var size in new[] { "tiny", "10M" })
             {
@@ -80,25 +80,44 @@ public static class RolloutBench
                 var bRate = b.ActionTokens / b.Seconds;
                 var nRate = n.ActionTokens / n.Seconds;
                 var pp = (int)Math.Max(1, b.PromptTokens / Math.Max(1, b.Turns)); // prompt tokens actually decoded per turn
-                string tg = "not found", ratio = "–";
+                string tg = "not found", ratio = "–", total = "–", totalRatio = "–";
+                var decodedRate = b.DecodedTokens / b.Seconds;
                 if (tool is not null)
                 {
-                    try
+                    // Best of 3 runs of the tool (a run sometimes prints no row).
+                    double sTg = 0, sAll = 0;
+                    for (var attempt = 0; attempt < 3; attempt++)
                     {
-                        var sTg = LlamaComparison.RunTool(tool, model.Path, pp, actionTokens, batch);
+                        try
+                        {
+                            sTg = Math.Max(sTg, LlamaComparison.RunToolColumn(tool, model.Path, pp, actionTokens, batch, "S_TG t/s"));
+                            sAll = Math.Max(sAll, LlamaComparison.RunToolColumn(tool, model.Path, pp, actionTokens, batch, "S t/s"));
+                        }
+                        catch (InvalidOperationException e) { Console.Error.WriteLine(e.Message); }
+                    }
+                    if (sTg > 0)
+                    {
                         tg = Inv($"{sTg:F0} ({pp}, {actionTokens}, {batch})");
                         ratio = Inv($"**{bRate / sTg:F2}×**");
                     }
-                    catch (InvalidOperationException e) { tg = "failed: " + e.Message[..Math.Min(60, e.Message.Length)]; }
+                    else tg = "no row in 3 runs";
+                    if (sAll > 0)
+                    {
+                        total = Inv($"{sAll:F0}");
+                        totalRatio = Inv($"**{decodedRate / sAll:F2}×**");
+                    }
                 }
-                var line = Inv($"| {task} | {size} ({model.ParameterCount / 1e6:F1} M) | {bRate:F0} | {b.Episodes / b.Seconds:F2} | {nRate:F0} | **{bRate / nRate:F2}×** | {tg} | {ratio} |");
+                var line = Inv($"| {task} | {size} ({model.ParameterCount / 1e6:F1} M) | {bRate:F0} | {b.Episodes / b.Seconds:F2} | {nRate:F0} | **{bRate / nRate:F2}×** | {tg} | {ratio} | {decodedRate:F0} | {total} | {totalRatio} |");
                 sb.AppendLine(line);
                 Console.WriteLine(line);
             }
         sb.AppendLine();
-        sb.AppendLine("Batched: action tokens sampled per second of wall time, environment steps and prompt sync included; prompt tokens " +
-                      "decoded per turn (what KV reuse leaves) set llama-batched-bench's PP. Naive: the same policy with one resident " +
-                      "conversation and the prompt re-encoded from position 0 every turn.");
+        sb.AppendLine("Batched: action tokens sampled per second of wall time, environment steps, prompt sync, logit copies and managed " +
+                      "sampling included; prompt tokens decoded per turn (what KV reuse leaves) set llama-batched-bench's PP. S_TG counts " +
+                      "the tool's generation phase only, so where turns decode prompt tokens the fair comparison is the last pair: every " +
+                      "token the rollout decoded (prompt + action) per second against the tool's S over PP + TG. Naive: the same policy " +
+                      "with one resident conversation and the prompt re-encoded from position 0 every turn. KV: F32 cells, one stream per " +
+                      "conversation (SamplingPolicy's defaults).");
         var report = sb.ToString();
         var outPath = Arg("--out");
         if (outPath is not null) { File.WriteAllText(outPath + ".tmp", report); File.Move(outPath + ".tmp", outPath, overwrite: true); }
