@@ -103,3 +103,36 @@ public sealed class ReportingTests
         }
     }
 }
+
+public sealed class RunDirectoryTests
+{
+    [Fact]
+    public void StateRoundTripsAndAMalformedStateFileIsAnInputErrorNamingIt()
+    {
+        var root = Directory.CreateTempSubdirectory("hp-run-").FullName;
+        try
+        {
+            using (var run = new Training.RunDirectory(root, resume: false))
+            {
+                Assert.Null(run.ReadState("ppo", "iterations"));
+                run.WriteState("ppo", "iterations", 3, new Dictionary<string, object?> { ["task"] = "maze-fo" });
+                Assert.Equal(3, run.ReadState("ppo", "iterations"));
+                Assert.Equal(Path.Combine(root, "ppo.gguf"), run.Policy("ppo"));
+                foreach (var bad in new[] { "{\"iterations\": \"three\"}", "{}", "not json", "{\"iterations\": -1}" })
+                {
+                    File.WriteAllText(run.State("ppo"), bad);
+                    var e = Assert.Throws<InvalidDataException>(() => run.ReadState("ppo", "iterations"));
+                    Assert.Contains(run.State("ppo"), e.Message);
+                }
+                run.Metrics.Log("x", 1, new Dictionary<string, double> { ["v"] = 1 });
+            }
+            using (var again = new Training.RunDirectory(root, resume: true)) Assert.Single(again.Metrics.Records);
+            using (var fresh = new Training.RunDirectory(root, resume: false)) Assert.Empty(fresh.Metrics.Records);
+            Assert.Empty(Directory.EnumerateFiles(root, "*.tmp*"));
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+}

@@ -145,18 +145,15 @@ public sealed class OfflineExperiment : IDisposable
         Task = options.Definition ?? TaskRegistry.Get(options.Task);
         if (Task.Name != options.Task) throw new ArgumentException($"options.Definition is task '{Task.Name}' but options.Task is '{options.Task}'", nameof(options));
         _progress = progress;
-        Directory.CreateDirectory(options.OutputDirectory);
-        if (!options.Resume)
-            foreach (var f in Directory.EnumerateFiles(options.OutputDirectory, "metrics.jsonl"))
-                File.Delete(f);
-        Metrics = new MetricsLog(options.OutputDirectory);
+        Store = new RunDirectory(options.OutputDirectory, options.Resume);
     }
 
     public ExperimentOptions Options { get; }
     public TaskDefinition Task { get; }
-    public MetricsLog Metrics { get; }
+    /// <summary>The run folder's artifacts (shared with an <see cref="OnlineExperiment"/> on the same folder).</summary>
+    public RunDirectory Store { get; }
 
-    private string PathOf(string name) => Path.Combine(Options.OutputDirectory, name);
+    public MetricsLog Metrics => Store.Metrics;
 
     /// <summary>The action set policies re-rank on <paramref name="task"/> (the registry's
     /// <see cref="TaskDefinition.ActionCandidates"/>: Maze's four moves, Text-Nav's admissible commands), or null where
@@ -180,7 +177,7 @@ public sealed class OfflineExperiment : IDisposable
     public IReadOnlyList<EpisodeRecord> Episodes()
     {
         if (_episodes is not null) return _episodes;
-        var path = PathOf("dataset.jsonl");
+        var path = Store.Dataset;
         if (Options.Resume && File.Exists(path))
         {
             _episodes = [.. EpisodeJsonl.Read(path)];
@@ -215,7 +212,7 @@ public sealed class OfflineExperiment : IDisposable
     {
         if (Options.ModelPath is { } given) return given;
         if (_baseModel is not null) return _baseModel;
-        var path = PathOf("base.gguf");
+        var path = Store.BaseModel;
         if (!(Options.Resume && File.Exists(path)))
         {
             var corpus = Episodes().SelectMany(e => e.Trajectory.Items.Select(i => i.Text));
@@ -233,13 +230,12 @@ public sealed class OfflineExperiment : IDisposable
         if (which is not (OfflineAlgorithm.Bc or OfflineAlgorithm.FilteredBc)) throw new ArgumentOutOfRangeException(nameof(which));
         if (_trainedPolicies.TryGetValue(which, out var trained)) return trained;
         var name = which.CliName();
-        var path = PathOf($"{name}.gguf");
-        var statePath = PathOf($"{name}.state.json");
+        var path = Store.Policy(name);
         long step = 0;
         var start = BaseModel();
-        if (Options.Resume && File.Exists(path) && File.Exists(statePath))
+        if (Options.Resume && File.Exists(path) && Store.ReadState(name, "step") is { } saved)
         {
-            step = JsonDocument.Parse(File.ReadAllText(statePath)).RootElement.GetProperty("step").GetInt64();
+            step = saved;
             start = path;
         }
         if (Options.Resume && step > 0 && Options.BcEpochs is null && step >= Options.BcSteps)
@@ -291,7 +287,7 @@ public sealed class OfflineExperiment : IDisposable
                 if (s % Options.CheckpointEvery == 0 || s == total)
                 {
                     model.Save(path);
-                    AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(new { step = s, task = Task.Name, seed = Options.Seed }));
+                    Store.WriteState(name, "step", s, new Dictionary<string, object?> { ["task"] = Task.Name, ["seed"] = Options.Seed });
                 }
             });
         return _trainedPolicies[which] = path;
@@ -319,7 +315,7 @@ public sealed class OfflineExperiment : IDisposable
         if (which is not (OfflineAlgorithm.Mc or OfflineAlgorithm.Ilql)) throw new ArgumentOutOfRangeException(nameof(which));
         var (policy, data, features) = Behavior();
         var name = which.CliName();
-        var path = PathOf($"{name}.critic.gguf");
+        var path = Store.Critic(name);
         var total = which == OfflineAlgorithm.Mc ? Options.McSteps : Options.IlqlSteps;
         TokenCritic critic;
         var mc = new McReturns(new McReturnsOptions
@@ -394,7 +390,7 @@ public sealed class OfflineExperiment : IDisposable
             report = Evaluate(which, p, episodes, evalSeed);
         }
         var total = clock.Elapsed.TotalSeconds;
-        report.Save(PathOf($"eval-{which.CliName()}.json"));
+        report.Save(Store.EvaluationReport(which.CliName()));
         Metrics.Log($"eval-{which.CliName()}", 0, new Dictionary<string, double>
         {
             ["return_mean"] = report.ReturnMean, ["return_se"] = report.ReturnStdError, ["success_rate"] = report.SuccessRate,
@@ -415,7 +411,7 @@ public sealed class OfflineExperiment : IDisposable
         });
         // The transcripts, in the dataset's JSONL format: what the policy actually said (readable, and `highperf
         // dataset`-compatible for inspection or reuse).
-        EpisodeJsonl.Write(PathOf($"eval-{which.CliName()}.episodes.jsonl"), played);
+        EpisodeJsonl.Write(Store.Transcripts(which.CliName()), played);
         return report;
     }
 
@@ -431,7 +427,7 @@ public sealed class OfflineExperiment : IDisposable
             if (phase == "ilql") series.Add(new ChartSeries("v_loss", Metrics.Curve(phase, "v_loss")));
             panels.Add(($"{Task.Name} {phase}", "step", series));
         }
-        var path = PathOf("learning_curve.png");
+        var path = Store.Chart("learning_curve");
         if (panels.Count > 0) AtomicFile.WriteAllBytes(path, LineChart.Render(panels));
         return path;
     }
@@ -440,6 +436,6 @@ public sealed class OfflineExperiment : IDisposable
     {
         _behaviorPolicy?.Dispose();
         _behaviorModel?.Dispose();
-        Metrics.Dispose();
+        Store.Dispose();
     }
 }

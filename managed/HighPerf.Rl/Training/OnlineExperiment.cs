@@ -84,7 +84,7 @@ public sealed class OnlineExperiment : IDisposable
     public TaskDefinition Task => _offline.Task;
     public MetricsLog Metrics => _offline.Metrics;
     private ExperimentOptions O => Options.Offline;
-    private string PathOf(string name) => Path.Combine(O.OutputDirectory, name);
+    private RunDirectory Store => _offline.Store;
     private void Report(string phase, long done, long total, string? message = null) => _progress?.Invoke(new ExperimentProgress(phase, done, total, message));
 
     /// <summary>The policy online training starts from: --model, else the offline experiment's BC policy.</summary>
@@ -102,7 +102,7 @@ public sealed class OnlineExperiment : IDisposable
         var history = Train(which);
         var trainSeconds = clock.Elapsed.TotalSeconds;
         var start = StartPolicy();
-        var policyPath = PathOf($"{which.CliName()}.gguf");
+        var policyPath = Store.Policy(which.CliName());
         // The starting policy's evaluation is the same for every algorithm of this run: computed once.
         if (!_startReports.TryGetValue(start, out var startReport))
             _startReports[start] = startReport = Evaluate(start, "start");
@@ -116,14 +116,13 @@ public sealed class OnlineExperiment : IDisposable
     {
         var name = which.CliName();
         var start = StartPolicy();
-        var policyPath = PathOf($"{name}.gguf");
-        var valuePath = PathOf($"{name}.value.gguf");
-        var statePath = PathOf($"{name}.state.json");
+        var policyPath = Store.Policy(name);
+        var valuePath = Store.ValueHead(name);
         var done = 0;
-        if (O.Resume && File.Exists(policyPath) && File.Exists(statePath))
+        if (O.Resume && File.Exists(policyPath) && Store.ReadState(name, "iterations") is { } saved)
         {
-            done = ReadState(statePath);
-            if (which == OnlineAlgorithm.Ppo && done > 0 && !File.Exists(valuePath)) throw new InvalidDataException($"{statePath} says {done} iterations are done but {valuePath} is missing");
+            done = (int)Math.Min(saved, int.MaxValue);
+            if (which == OnlineAlgorithm.Ppo && done > 0 && !File.Exists(valuePath)) throw new InvalidDataException($"{Store.State(name)} says {done} iterations are done but {valuePath} is missing");
         }
         var iterations = which == OnlineAlgorithm.Ppo ? Options.Ppo.Iterations : Options.OnlineBc.Iterations;
         var history = new List<IReadOnlyDictionary<string, double>>();
@@ -168,26 +167,12 @@ public sealed class OnlineExperiment : IDisposable
                 history.Add(metrics);
                 model.Save(policyPath);
                 value?.Save(valuePath);
-                AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(new { iterations = it + 1, task = Task.Name, seed = O.Seed, start }));
+                Store.WriteState(name, "iterations", it + 1, new Dictionary<string, object?> { ["task"] = Task.Name, ["seed"] = O.Seed, ["start"] = start });
                 Report(name, it + 1, iterations, $"iteration {it + 1}: mean return {metrics["return_mean"]:F3}, success {metrics["success_rate"]:P0}"
                     + (metrics.TryGetValue("kl_ref", out var kl) ? $", KL {kl:F4}, clip {metrics["clip_frac"]:P1}" : ""));
             }
         }
         return history;
-    }
-
-    private static int ReadState(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            var n = doc.RootElement.GetProperty("iterations").GetInt32();
-            return n >= 0 ? n : throw new InvalidDataException($"{path}: iterations is negative");
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{path}: not a valid online-RL state file ({e.Message})", e);
-        }
     }
 
     /// <summary>Evaluates a policy GGUF with token-by-token sampling (the rollout decoding) on the task's evaluation
@@ -205,8 +190,8 @@ public sealed class OnlineExperiment : IDisposable
             played.Add(e);
             if (played.Count % 32 == 0 || played.Count == episodes) Report($"eval {label}", played.Count, episodes);
         });
-        report.Save(PathOf($"eval-{label}.json"));
-        EpisodeJsonl.Write(PathOf($"eval-{label}.episodes.jsonl"), played);
+        report.Save(Store.EvaluationReport(label));
+        EpisodeJsonl.Write(Store.Transcripts(label), played);
         return report;
     }
 
@@ -215,7 +200,7 @@ public sealed class OnlineExperiment : IDisposable
     {
         var name = which.CliName();
         var records = Metrics.Records.Where(r => r.Phase == name).ToList();
-        var path = PathOf($"{name}_curve.png");
+        var path = Store.Chart($"{name}_curve");
         if (records.Count == 0) return path;
         List<(double, double)> ret = [.. records.Select(r => (r.Values["episodes_total"], r.Values["return_mean"]))];
         List<(double, double)> success = [.. records.Select(r => (r.Values["episodes_total"], r.Values["success_rate"]))];
