@@ -42,6 +42,15 @@ public static class ResultsCommand
             var o = parse.InvocationConfiguration.Output;
             var rows = new List<(string Task, OfflineAlgorithm Algo, List<AlgorithmResult> Runs)>();
             var clock = Stopwatch.StartNew();
+            // The table: written atomically to --out and printed.
+            int Publish(string md)
+            {
+                AtomicFile.WriteAllText(outPath, md);
+                o.WriteLine();
+                o.Write(md);
+                o.WriteLine($"written: {outPath}");
+                return 0;
+            }
             // One seed's folder and options: the task's CPU preset, then the command line. Resume: a seed whose
             // checkpoints exist (e.g. the demo's output) is re-evaluated, not retrained.
             (string Dir, ExperimentOptions Options) SeedOptions(string task, int seed)
@@ -94,12 +103,7 @@ public static class ResultsCommand
                     onlineRows.Add((task, "BC (sampled)", PaperScores.Get(task, OfflineAlgorithm.Bc), start));
                     foreach (var a in OnlineAlgorithms.All) onlineRows.Add((task, a.PaperLabel(), PaperScores.Get(task, a), perAlgo[a]));
                 }
-                var onlineMd = OnlineTable(onlineRows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds);
-                AtomicFile.WriteAllText(outPath, onlineMd);
-                o.WriteLine();
-                o.Write(onlineMd);
-                o.WriteLine($"written: {outPath}");
-                return 0;
+                return Publish(OnlineTable(onlineRows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds));
             }
             foreach (var task in names)
             {
@@ -120,12 +124,7 @@ public static class ResultsCommand
                 }
                 foreach (var a in OfflineAlgorithms.All) rows.Add((task, a, perAlgo[a]));
             }
-            var md = Table(rows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds);
-            AtomicFile.WriteAllText(outPath, md);
-            o.WriteLine();
-            o.Write(md);
-            o.WriteLine($"written: {outPath}");
-            return 0;
+            return Publish(Table(rows, seedCount, parse.GetValue(quick), clock.Elapsed.TotalSeconds));
         });
         return command;
     }
