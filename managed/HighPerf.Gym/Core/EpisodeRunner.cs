@@ -81,7 +81,20 @@ public static class EpisodeRunner
         IEnumerable<EpisodeRecord> Iterate()
         {
             var slots = new Slot[Math.Min(options.BatchSize, Math.Max(episodes, 1))];
-            for (var s = 0; s < slots.Length; s++) slots[s] = new Slot(environmentFactory());
+            try
+            {
+                for (var s = 0; s < slots.Length; s++) slots[s] = new Slot(environmentFactory());
+                foreach (var record in Episodes(slots)) yield return record;
+            }
+            finally
+            {
+                // The runner made these environments, so it ends them (a chess environment owns a Stockfish process).
+                foreach (var slot in slots) (slot?.Env as IDisposable)?.Dispose();
+            }
+        }
+
+        IEnumerable<EpisodeRecord> Episodes(Slot[] slots)
+        {
             var next = 0;
             var emitNext = 0;
             var finished = new Dictionary<int, EpisodeRecord>();
