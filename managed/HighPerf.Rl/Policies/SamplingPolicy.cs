@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using HighPerf.Gym.Core;
 using HighPerf.Llama;
 using HighPerf.Llama.Batching;
+using HighPerf.Rl.Algorithms;
 
 namespace HighPerf.Rl.Policies;
 
@@ -141,6 +142,7 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
         }
         var live = new List<Conversation>(pending.Count);
         var scaled = new float[_policy.VocabSize];
+        var logProb = new float[1];
         var feature = _needsFeatures ? new float[_policy.FeatureWidth] : [];
         while (true)
         {
@@ -162,7 +164,8 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
                 if (_adjust is not null) _adjust(feature, logits, scaled);
                 else for (var k = 0; k < logits.Length; k++) scaled[k] = logits[k] / Options.Temperature;
                 var token = Sampling.SampleSoftmax((ReadOnlySpan<float>)scaled, p.Request.Rng);
-                p.LogProbs.Add(LogSoftmaxAt(scaled, token));
+                KernelOps.LogProbs(scaled, 1, scaled.Length, [token], 1f, logProb);
+                p.LogProbs.Add(logProb[0]);
                 p.Action.Add(token);
                 SampledTokens++;
                 DecodedTokens++;
@@ -187,16 +190,6 @@ public sealed class SamplingPolicy : IBatchTextPolicy, IDisposable
             }
         }
         return actions;
-    }
-
-    /// <summary>log softmax(x)[token], max-shifted, summed in double.</summary>
-    internal static float LogSoftmaxAt(ReadOnlySpan<float> x, int token)
-    {
-        var max = float.NegativeInfinity;
-        foreach (var v in x) max = Math.Max(max, v);
-        var sum = 0.0;
-        foreach (var v in x) sum += Math.Exp(v - max);
-        return (float)(x[token] - max - Math.Log(sum));
     }
 
     /// <summary>[BOS] + the history's items tokenized one at a time (spec §1.1), left-truncated after the BOS so that an
