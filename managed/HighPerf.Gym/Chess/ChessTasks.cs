@@ -14,13 +14,31 @@ public static class ChessTasks
     public const int EndgamesEvalEpisodes = 645;
 
     /// <summary>Seed of the fixed evaluation endgame positions. Upstream's 645 test positions are only on the
-    /// dataset server (and were filtered for Stockfish mate-in ≥ 15); ours are generated the same way as the
-    /// training positions, from this seed, and excluded from the generated datasets.</summary>
+    /// dataset server; ours are made the way upstream describes them (spec §2.5): random K+Q/K+R/K+Q+R/K+R+R
+    /// positions kept when Stockfish rates them mate-in ≥ 15 (<see cref="EndgamePositions.GenerateHard"/> with
+    /// <see cref="HardEndgameCriteria.Default"/>), from this seed, and excluded from the generated datasets.</summary>
     public const int EvaluationPositionSeed = 2023_11_30;
 
-    private static readonly Lazy<IReadOnlyList<string>> Evaluation = new(() => EndgamePositions.Generate(EvaluationPositionSeed, EndgamesEvalEpisodes));
+    /// <summary>Embedded copy of <c>EndgamePositions.Hard(EvaluationPositionSeed, 645)</c>, so evaluation needs no
+    /// 10-minute Stockfish pass; a test regenerates its first positions and checks they match.</summary>
+    public const string EvaluationPositionsResource = "HighPerf.Gym.Chess.endgames-eval-645.fen";
+
+    private static readonly Lazy<IReadOnlyList<string>> Evaluation = new(LoadEvaluationPositions);
 
     public static IReadOnlyList<string> EvaluationEndgamePositions => Evaluation.Value;
+
+    private static IReadOnlyList<string> LoadEvaluationPositions()
+    {
+        using var stream = typeof(ChessTasks).Assembly.GetManifestResourceStream(EvaluationPositionsResource)
+            ?? throw new InvalidOperationException($"embedded resource {EvaluationPositionsResource} is missing from HighPerf.Gym");
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        var positions = EndgamePositions.ReadPositionList(lines, EvaluationPositionsResource);
+        if (positions.Count != EndgamesEvalEpisodes)
+            throw new InvalidDataException($"{EvaluationPositionsResource} holds {positions.Count} positions, expected {EndgamesEvalEpisodes}");
+        return positions;
+    }
 
     /// <summary>Full games from the start position against Stockfish (default: Elo 1200 → 1350 in 15.1, 100 ms).</summary>
     public static ChessEnvironment CreateChess(ChessTaskOptions? options = null, StockfishOptions? opponent = null) =>

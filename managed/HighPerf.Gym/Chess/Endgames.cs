@@ -62,6 +62,101 @@ public static class EndgamePositions
         return result;
     }
 
+    /// <summary>
+    /// Hard evaluation positions (spec §2.5: upstream's 645 test positions are "not trivially solvable", Stockfish
+    /// mate-in ≥ 15). Candidates come from one seeded stream of <see cref="Random(string, System.Random)"/> positions,
+    /// the piece set cycling per candidate; each distinct candidate is analysed by <paramref name="engine"/> and kept
+    /// when Stockfish reports that White mates in <see cref="HardEndgameCriteria.MinMateMoves"/> moves or more. With a
+    /// deterministic engine (full strength, depth limit, one thread, hash cleared: <see cref="HardEndgameCriteria.Engine"/>)
+    /// the list is a pure function of the seed and the criteria, and a shorter request is a prefix of a longer one.
+    /// About one candidate in ten qualifies (mostly K+R and K+Q; K+Q+R and K+R+R mate faster), so 645 positions cost
+    /// ~6,500 searches; use <see cref="Hard"/> for the cached list.
+    /// </summary>
+    public static IReadOnlyList<string> GenerateHard(int seed, int count, StockfishEngine engine, HardEndgameCriteria? criteria = null,
+        Action<int, int>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentNullException.ThrowIfNull(engine);
+        criteria ??= HardEndgameCriteria.Default;
+        var sets = criteria.Sets;
+        if (sets.Count == 0) throw new ArgumentException("at least one piece set is needed", nameof(criteria));
+        var rng = new Random(seed);
+        var seen = new HashSet<string>();
+        var result = new List<string>(count);
+        for (long candidate = 0; result.Count < count; candidate++)
+        {
+            if (candidate > 2_000L * Math.Max(count, 1) + 10_000)
+                throw new InvalidOperationException($"only {result.Count} of {count} positions reached mate-in ≥ {criteria.MinMateMoves} after {candidate} candidates");
+            var fen = Random(sets[(int)(candidate % sets.Count)], rng);
+            if (!seen.Add(fen)) continue;
+            var score = engine.Analyse(fen);
+            if (score.IsMate && score.Value >= criteria.MinMateMoves)
+            {
+                result.Add(fen);
+                progress?.Invoke(result.Count, (int)Math.Min(candidate + 1, int.MaxValue));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="GenerateHard"/>'s list for <paramref name="seed"/>, cached on disk: one file per (seed, criteria) under
+    /// <paramref name="cacheDirectory"/> (default <c>$HIGHPERF_CACHE</c> or <c>~/.cache/highperf</c>, subfolder
+    /// <c>endgames</c>), written atomically. A cached list at least <paramref name="count"/> long is read, not recomputed;
+    /// a shorter or unreadable one is regenerated (a prefix of the longer list, so earlier results stay valid).
+    /// </summary>
+    public static IReadOnlyList<string> Hard(int seed, int count, HardEndgameCriteria? criteria = null, string? cacheDirectory = null,
+        Action<int, int>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        criteria ??= HardEndgameCriteria.Default;
+        cacheDirectory ??= Path.Combine(Environment.GetEnvironmentVariable("HIGHPERF_CACHE") is { Length: > 0 } c ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "highperf"), "endgames");
+        var path = Path.Combine(cacheDirectory, $"hard-{criteria.Key}-seed{seed}.fen");
+        if (File.Exists(path))
+        {
+            try
+            {
+                var cached = ReadPositionList(File.ReadLines(path), path);
+                if (cached.Count >= count) return cached.Take(count).ToList();
+            }
+            catch (InvalidDataException) { } // a damaged cache is only a cache: regenerate and replace it
+        }
+        using var engine = new StockfishEngine(criteria.Engine);
+        var list = GenerateHard(seed, count, engine, criteria, progress);
+        Directory.CreateDirectory(cacheDirectory);
+        Data.AtomicFile.WriteAllText(path, FormatPositionList(list, seed, criteria, engine.EngineName));
+        return list;
+    }
+
+    /// <summary>The text of a position list: <c>#</c> comment lines saying how it was made, then one FEN a line.</summary>
+    public static string FormatPositionList(IReadOnlyList<string> positions, int seed, HardEndgameCriteria criteria, string engineName)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("# HighPerf hard endgame positions: seed ").Append(seed).Append(", ").Append(criteria.Describe())
+          .Append(", engine ").Append(engineName).Append('\n');
+        foreach (var p in positions) sb.Append(p).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>Reads a position list (comments and blank lines skipped); a line that is not a legal FEN is an error
+    /// naming <paramref name="source"/> and the line number.</summary>
+    public static IReadOnlyList<string> ReadPositionList(IEnumerable<string> lines, string source)
+    {
+        var result = new List<string>();
+        int number = 0;
+        foreach (var raw in lines)
+        {
+            number++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            if (!Board.TryParseFen(line, out _, out var error))
+                throw new InvalidDataException($"{source}:{number}: not a legal FEN ({error}): \"{(line.Length > 80 ? line[..80] + "…" : line)}\"");
+            result.Add(line);
+        }
+        return result;
+    }
+
     private static string ToFen(Piece[] squares)
     {
         var sb = new System.Text.StringBuilder(40);
@@ -80,4 +175,24 @@ public static class EndgamePositions
         }
         return sb.Append(" w - - 0 1").ToString();
     }
+}
+
+/// <summary>What makes an evaluation endgame hard: Stockfish (at <see cref="Engine"/>'s deterministic search) reports
+/// White mating in at least <see cref="MinMateMoves"/> moves. Default: mate-in ≥ 15 (spec §2.5) at depth 20, full
+/// strength, one thread, 16 MB hash cleared before each search, over the four standard piece sets.</summary>
+public sealed record HardEndgameCriteria
+{
+    public int MinMateMoves { get; init; } = 15;
+    public int Depth { get; init; } = 20;
+    public IReadOnlyList<string> Sets { get; init; } = EndgamePositions.StandardSets;
+
+    public static HardEndgameCriteria Default { get; } = new();
+
+    /// <summary>The engine the criteria are defined with (deterministic: see <see cref="StockfishEngine"/>).</summary>
+    public StockfishOptions Engine => new() { LimitStrength = false, Threads = 1, HashMb = 16, ClearHashEachMove = true, Limit = SearchLimit.FixedDepth(Depth) };
+
+    /// <summary>A file-name-safe key for caches.</summary>
+    public string Key => $"m{MinMateMoves}-d{Depth}-{string.Join('_', Sets)}";
+
+    public string Describe() => $"Stockfish depth {Depth} (full strength, 1 thread, 16 MB hash cleared per search) mate-in >= {MinMateMoves}, sets {string.Join(' ', Sets)} cycled per candidate";
 }

@@ -261,6 +261,36 @@ public sealed class StockfishEngine : IDisposable
         }
     }
 
+    /// <summary>Stockfish's score of <paramref name="fen"/> for the side to move, from the last exact <c>info ... score</c>
+    /// line of a search at <see cref="StockfishOptions.Limit"/> (deterministic for depth/nodes limits with the hash
+    /// cleared, as for <see cref="BestMove"/>). Restarts and retries on a crash or hang like <see cref="BestMove"/>.</summary>
+    public EngineScore Analyse(string fen)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fen);
+        bool clear = _options.ClearHashEachMove ?? _options.Limit.IsDeterministic;
+        var timeout = TimeSpan.FromMilliseconds(_options.Limit.MoveTimeMs) + _options.MoveTimeout;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (clear) { Send("ucinewgame"); WaitReady(_options.StartupTimeout); }
+                Send($"position fen {fen}");
+                Send(_options.Limit.ToGoCommand());
+                EngineScore? score = null;
+                foreach (var line in ReadUntil(l => l.StartsWith("bestmove", StringComparison.Ordinal), timeout, "bestmove"))
+                    if (EngineScore.TryParseInfo(line, out var s)) score = s;
+                return score ?? throw new StockfishException($"Stockfish gave no score for {fen} (the game is over?)");
+            }
+            catch (EngineFailure failure)
+            {
+                if (attempt >= _options.MaxRestarts)
+                    throw new StockfishException($"Stockfish at {BinaryPath} failed {attempt + 1} times; last: {failure.Message}");
+                Restart();
+            }
+        }
+    }
+
     /// <summary>Kills and restarts the process (used after a crash or hang; also callable directly).</summary>
     public void Restart()
     {
@@ -299,4 +329,29 @@ public sealed class StockfishEngine : IDisposable
         _disposed = true;
         KillProcess();
     }
+}
+
+/// <summary>A UCI score for the side to move: <see cref="IsMate"/> with <see cref="Value"/> = moves to mate (negative:
+/// the side to move is mated), else <see cref="Value"/> = centipawns.</summary>
+public readonly record struct EngineScore(bool IsMate, int Value)
+{
+    /// <summary>Reads the score of an <c>info</c> line; false for lines without one and for bound (non-exact) scores.</summary>
+    public static bool TryParseInfo(string line, out EngineScore score)
+    {
+        score = default;
+        if (!line.StartsWith("info ", StringComparison.Ordinal)) return false;
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int k = Array.IndexOf(parts, "score");
+        if (k < 0 || k + 2 >= parts.Length) return false;
+        if (k + 3 < parts.Length && parts[k + 3] is "lowerbound" or "upperbound") return false;
+        if (!int.TryParse(parts[k + 2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return false;
+        switch (parts[k + 1])
+        {
+            case "mate": score = new(true, v); return true;
+            case "cp": score = new(false, v); return true;
+            default: return false;
+        }
+    }
+
+    public override string ToString() => IsMate ? $"mate {Value}" : $"cp {Value}";
 }
