@@ -101,4 +101,29 @@ public class EpisodeRunnerTests
             new RunOptions { Seed = 3, BatchSize = 3 }).Take(1).ToList();
         Assert.All(created, e => Assert.True(e.Disposed));
     }
+
+    private sealed class CountingPolicy(List<CountingPolicy> made) : ITextPolicy, IDisposable
+    {
+        private readonly MazeRandomPolicy _inner = new();
+        public bool Disposed { get; private set; }
+        public string Act(TextHistory history, Random rng) => _inner.Act(history, rng);
+        public void Dispose() { Disposed = true; made.Remove(this); }
+    }
+
+    /// <summary>Per-episode policies from the factory end with their episode (chess reference policies own a
+    /// Stockfish process): at most one per slot is alive, and none after the run or an early stop.</summary>
+    [Fact]
+    public void PerEpisodePoliciesAreDisposedWhenTheirEpisodeEnds()
+    {
+        var alive = new List<CountingPolicy>();
+        int created = 0, mostAlive = 0;
+        PolicyFactory factory = _ => { var p = new CountingPolicy(alive); alive.Add(p); created++; mostAlive = Math.Max(mostAlive, alive.Count); return p; };
+        var records = EpisodeRunner.Run(() => new MazeEnvironment(true, maxSteps: 4), factory, 9, new RunOptions { Seed = 3, BatchSize = 3 }).ToList();
+        Assert.Equal(9, records.Count);
+        Assert.Equal(9, created);
+        Assert.True(mostAlive <= 3, $"{mostAlive} policies alive at once with 3 slots");
+        Assert.Empty(alive);
+        _ = EpisodeRunner.Run(() => new MazeEnvironment(true, maxSteps: 4), factory, 9, new RunOptions { Seed = 3, BatchSize = 3 }).Take(1).ToList();
+        Assert.Empty(alive);
+    }
 }
